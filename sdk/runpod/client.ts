@@ -1,0 +1,504 @@
+/**
+ * A typed client for the Runpod REST v2 API (the calls this package needs).
+ *
+ * - Auth: `Authorization: Bearer <key>` only; the key never goes in a URL, a log line or an error message.
+ * - Every request takes a slot from the account's shared rate limiter first (see `rateLimiter.ts`).
+ * - Every response body is parsed with the zod schemas in `schemas.ts`; errors become typed
+ *   `RunpodApiError`s (see `errors.ts`); retries follow `retryPolicy.ts`.
+ *
+ * Usable without Pulumi:
+ * ```ts
+ * const client = new RunpodClient();               // RUNPOD_API_KEY, RUNPOD_API_URL from the environment
+ * const pods = await client.listPods();
+ * ```
+ */
+import os from "node:os";
+import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import type { Readable } from "node:stream";
+import type { z } from "zod";
+import {
+  RunpodApiError,
+  RunpodRateLimitedError,
+  RunpodResponseError,
+  RunpodTransientError,
+  errorForStatus,
+  redactSecrets,
+  type RunpodProblem,
+} from "./errors";
+import { parseRateLimit, parseRateLimitPolicy, rateLimitWaitSeconds } from "./rateLimitHeaders";
+import { AccountRateLimiter, rateLimiterFor, type RequestPriority } from "./rateLimiter";
+import { DEFAULT_RETRY_POLICY, backoffDelayMs, sleep, type RetryPolicy } from "./retryPolicy";
+import {
+  describeIssues,
+  listPodsSchema,
+  podLogLineSchema,
+  podSchema,
+  problemSchema,
+  sshKeysSchema,
+  type CreatePodRequest,
+  type Pod,
+  type PodAction,
+  type PodLogLine,
+  type UpdatePodRequest,
+} from "./schemas";
+import { requireApiKey, resolveApiKey, resolveApiUrl } from "./settings";
+import { PACKAGE_VERSION } from "../version";
+
+/** Something the client did that a caller may want to show (retries and waits on long operations). */
+export interface ClientEvent {
+  type: "retry";
+  operation: string;
+  reason: "rate-limited" | "transient";
+  /** Retry number, 1-based. */
+  attempt: number;
+  delayMs: number;
+  /** What went wrong, already free of secrets. */
+  message: string;
+}
+
+export interface RunpodClientOptions {
+  /** API key. Default: `RUNPOD_API_KEY`. Required by the first call, not by the constructor. */
+  apiKey?: string;
+  /** API base URL. Default: `RUNPOD_API_URL`, else `https://api.runpod.io`. */
+  apiUrl?: string;
+  /** Timeout of one HTTP request in ms. Default 30000. */
+  timeoutMs?: number;
+  /** Appended to our User-Agent, for example `my-platform/1.2`. */
+  userAgentSuffix?: string;
+  /** Overrides of the retry policy. */
+  retry?: Partial<RetryPolicy>;
+  /** The rate limiter to use. Default: the process-wide limiter of this account. `false` disables limiting. */
+  rateLimiter?: AccountRateLimiter | false;
+  /** Called on each retry or rate-limit wait, for progress output. */
+  onEvent?: (event: ClientEvent) => void;
+}
+
+/** Options of `getPodLogs`. */
+export interface PodLogsOptions {
+  /** Lines of history to fetch (the API's `tail`; 0 to 5000). Default 100. */
+  tail?: number;
+  /** Only one source: `container` (the pod's stdout/stderr) or `system` (host lifecycle). Default both. */
+  source?: "container" | "system";
+  /** Stop reading once the stream has been quiet this long, in ms. Default 500. */
+  idleMs?: number;
+  /** Stop reading after this long in any case, in ms. Default 5000. */
+  maxMs?: number;
+}
+
+interface CallOptions<T> {
+  body?: unknown;
+  query?: Record<string, string | number | boolean | undefined>;
+  schema?: z.ZodType<T>;
+  /** Repeat after 5xx/network failures. False for non-idempotent calls (pod create). */
+  retryTransient: boolean;
+  priority?: RequestPriority;
+}
+
+/** The User-Agent we send (Cloudflare in front of the API rejects some default ones). */
+export function userAgent(suffix?: string): string {
+  const base = `pulumi-runpod-ssh/${PACKAGE_VERSION} (node ${process.versions.node}; ${os.platform()}; ${os.arch()})`;
+  return suffix ? `${base} ${suffix}` : base;
+}
+
+function podPath(id: string, suffix = ""): string {
+  if (typeof id !== "string" || id.trim() === "") {
+    throw new TypeError("pod id must be a non-empty string");
+  }
+  return `/v2/pods/${encodeURIComponent(id)}${suffix}`;
+}
+
+function headerValue(response: AxiosResponse, name: string): string | undefined {
+  const v: unknown = (response.headers as Record<string, unknown>)[name.toLowerCase()];
+  if (Array.isArray(v)) return v.join(", ");
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : undefined;
+}
+
+function parseProblem(text: unknown): RunpodProblem | undefined {
+  if (typeof text !== "string" || text.trim() === "") return undefined;
+  try {
+    const parsed = problemSchema.safeParse(JSON.parse(text));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // not JSON: fall through and show the start of the text
+  }
+  return { detail: text.slice(0, 300) };
+}
+
+/** Network error codes for which the server certainly never saw the request. */
+const NEVER_SENT_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "ERR_INVALID_URL"]);
+
+/** Client for the Runpod REST v2 API. Cheap to construct; share one per account where convenient. */
+export class RunpodClient {
+  readonly apiUrl: string;
+  private readonly apiKey: string | undefined;
+  private readonly http: AxiosInstance;
+  private readonly retry: RetryPolicy;
+  private readonly limiterOption: AccountRateLimiter | false | undefined;
+  private readonly onEvent?: (event: ClientEvent) => void;
+  /** HTTP requests sent by this client (each retry counts), for measurements. */
+  requestCount = 0;
+
+  constructor(options: RunpodClientOptions = {}) {
+    this.apiUrl = resolveApiUrl(options.apiUrl);
+    this.apiKey = resolveApiKey(options.apiKey);
+    this.retry = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.limiterOption = options.rateLimiter;
+    this.onEvent = options.onEvent;
+    this.http = axios.create({
+      baseURL: this.apiUrl,
+      timeout: options.timeoutMs ?? 30_000,
+      maxRedirects: 0,
+      validateStatus: () => true,
+      responseType: "text",
+      transformResponse: [(data: unknown) => data],
+      headers: { "User-Agent": userAgent(options.userAgentSuffix), Accept: "application/json" },
+    });
+  }
+
+  /** The rate limiter this client uses (the shared one of its account unless one was given). */
+  get rateLimiter(): AccountRateLimiter | undefined {
+    if (this.limiterOption === false) return undefined;
+    if (this.limiterOption) return this.limiterOption;
+    return rateLimiterFor(this.apiUrl, requireApiKey(this.apiKey));
+  }
+
+  /** `GET /v2/account/ssh-keys`: the account's registered SSH public keys, one line each. */
+  async getSshKeys(): Promise<string[]> {
+    const res = await this.call("GET", "/v2/account/ssh-keys", { schema: sshKeysSchema, retryTransient: true });
+    return res.keys;
+  }
+
+  /** `PUT /v2/account/ssh-keys`: replaces the WHOLE set (read, merge and write; see AccountSshKey). */
+  async putSshKeys(keys: string[]): Promise<string[]> {
+    const res = await this.call("PUT", "/v2/account/ssh-keys", {
+      body: { keys },
+      schema: sshKeysSchema,
+      retryTransient: true,
+    });
+    return res.keys;
+  }
+
+  /**
+   * `POST /v2/pods`. Not retried after a 5xx or timeout, because the pod may exist anyway: the error then
+   * has `maybeCommitted: true` and the caller should look the pod up by name before creating again.
+   * A 429 is retried (the request was refused before it was processed).
+   */
+  async createPod(body: CreatePodRequest): Promise<Pod> {
+    return this.call("POST", "/v2/pods", { body, schema: podSchema, retryTransient: false });
+  }
+
+  /** `GET /v2/pods`: every pod of the account, in one call. */
+  async listPods(options: { priority?: RequestPriority } = {}): Promise<Pod[]> {
+    const res = await this.call("GET", "/v2/pods", {
+      schema: listPodsSchema,
+      retryTransient: true,
+      priority: options.priority,
+    });
+    return res.pods;
+  }
+
+  /** `GET /v2/pods/{id}`. Throws `RunpodNotFoundError` when the pod does not exist (any more). */
+  async getPod(id: string, options: { priority?: RequestPriority } = {}): Promise<Pod> {
+    return this.call("GET", podPath(id), { schema: podSchema, retryTransient: true, priority: options.priority });
+  }
+
+  /** `PATCH /v2/pods/{id}`. `env`, when given, replaces the whole env: always send every variable. */
+  async updatePod(id: string, body: UpdatePodRequest): Promise<Pod> {
+    return this.call("PATCH", podPath(id), { body, schema: podSchema, retryTransient: true });
+  }
+
+  /** `DELETE /v2/pods/{id}`: terminates the pod. Throws `RunpodNotFoundError` once it is gone. */
+  async deletePod(id: string): Promise<void> {
+    await this.call("DELETE", podPath(id), { retryTransient: true });
+  }
+
+  /**
+   * `POST /v2/pods/{id}/action`. Returns the updated pod, or undefined for `terminate` (204).
+   * Throws `RunpodConflictError` (409) when the action is not allowed in the pod's current status.
+   */
+  async podAction(id: string, action: PodAction): Promise<Pod | undefined> {
+    const result = await this.call<unknown>("POST", podPath(id, "/action"), { body: { action }, retryTransient: true });
+    if (result === undefined) return undefined;
+    return this.parse(`POST ${podPath(id, "/action")}`, podSchema, result);
+  }
+
+  /**
+   * `GET /v2/pods/{id}/logs`: reads the pod's recent log lines. The endpoint is a Server-Sent Events stream
+   * that stays open; we read the backfill and stop once the stream is quiet (`idleMs`) or `maxMs` passed.
+   */
+  async getPodLogs(id: string, options: PodLogsOptions = {}): Promise<PodLogLine[]> {
+    const tail = Math.max(0, Math.min(5000, Math.floor(options.tail ?? 100)));
+    const path = podPath(id, "/logs");
+    const operation = `GET ${path}`;
+    const idleMs = options.idleMs ?? 500;
+    const maxMs = options.maxMs ?? 5000;
+    const query: Record<string, string | number> = { tail };
+    if (options.source) query.source = options.source;
+
+    let transientAttempts = 0;
+    for (;;) {
+      const key = requireApiKey(this.apiKey);
+      const release = await this.acquire("foreground");
+      const controller = new AbortController();
+      let response: AxiosResponse<Readable>;
+      try {
+        this.requestCount++;
+        response = await this.http.request<Readable>({
+          method: "GET",
+          url: path,
+          params: query,
+          responseType: "stream",
+          signal: controller.signal,
+          headers: { Authorization: `Bearer ${key}`, Accept: "text/event-stream" },
+        });
+      } catch (error) {
+        release();
+        const err = this.networkError(operation, error, "GET");
+        if (transientAttempts < this.retry.maxTransientRetries) {
+          transientAttempts++;
+          await this.waitTransient(operation, transientAttempts, err.message);
+          continue;
+        }
+        throw err;
+      }
+      this.observe(response);
+      release();
+      if (response.status < 200 || response.status >= 300) {
+        const text = await readAll(response.data, 64 * 1024);
+        const failure = await this.handleFailure(operation, response, text, { retryTransient: true }, transientAttempts, 0);
+        if (failure === "retry-transient") {
+          transientAttempts++;
+          continue;
+        }
+        throw failure;
+      }
+      return readSseLines(response.data, controller, { idleMs, maxMs, maxLines: tail });
+    }
+  }
+
+  private async acquire(priority: RequestPriority): Promise<() => void> {
+    const limiter = this.rateLimiter;
+    if (!limiter) return () => undefined;
+    return limiter.acquire(priority);
+  }
+
+  private observe(response: AxiosResponse): void {
+    const limiter = this.rateLimiter;
+    if (!limiter) return;
+    limiter.observe(
+      parseRateLimitPolicy(headerValue(response, "RateLimit-Policy")),
+      parseRateLimit(headerValue(response, "RateLimit")),
+    );
+  }
+
+  private parse<T>(operation: string, schema: z.ZodType<T>, data: unknown): T {
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) {
+      throw new RunpodResponseError({
+        operation,
+        problem: { detail: `the response does not match the API schema: ${describeIssues(parsed.error).join("; ")}` },
+      });
+    }
+    return parsed.data;
+  }
+
+  private networkError(operation: string, error: unknown, method: string): RunpodTransientError {
+    const e = error as { code?: string; message?: string };
+    const code = e.code ?? "";
+    const timedOut = code === "ECONNABORTED" || code === "ETIMEDOUT" || /timeout/i.test(e.message ?? "");
+    const detail = timedOut ? `no answer within the request timeout (${e.message ?? code})` : (e.message ?? String(error));
+    // Deliberately not attaching the axios error as `cause`: it carries the request headers (the key).
+    return new RunpodTransientError({
+      operation,
+      problem: { detail: redactSecrets(detail) },
+      maybeCommitted: method !== "GET" && !NEVER_SENT_CODES.has(code),
+    });
+  }
+
+  private async waitTransient(operation: string, attempt: number, message: string): Promise<void> {
+    const delayMs = backoffDelayMs(attempt, this.retry);
+    this.onEvent?.({ type: "retry", operation, reason: "transient", attempt, delayMs, message });
+    await sleep(delayMs);
+  }
+
+  /**
+   * Decides what a non-2xx answer means: returns "retry-transient" (after waiting) or "retry-rate-limit"
+   * (after waiting), or the error to throw.
+   */
+  private async handleFailure(
+    operation: string,
+    response: AxiosResponse,
+    text: unknown,
+    options: { retryTransient: boolean },
+    transientAttempts: number,
+    rateLimitAttempts: number,
+    rateLimitWaitedMs = 0,
+  ): Promise<"retry-transient" | "retry-rate-limit" | RunpodApiError> {
+    const status = response.status;
+    const problem = parseProblem(text);
+    if (status === 429) {
+      const seconds = rateLimitWaitSeconds(headerValue(response, "Retry-After"), headerValue(response, "RateLimit"));
+      const waitMs = seconds !== undefined ? Math.ceil(seconds * 1000) : backoffDelayMs(rateLimitAttempts + 1, this.retry);
+      this.rateLimiter?.pauseUntil(Date.now() + waitMs);
+      if (rateLimitAttempts < this.retry.maxRateLimitRetries && rateLimitWaitedMs + waitMs <= this.retry.maxRateLimitWaitMs) {
+        const message = redactSecrets(problem?.detail ?? "rate limited");
+        this.onEvent?.({ type: "retry", operation, reason: "rate-limited", attempt: rateLimitAttempts + 1, delayMs: waitMs, message });
+        await sleep(waitMs);
+        return "retry-rate-limit";
+      }
+      return new RunpodRateLimitedError({
+        operation,
+        status,
+        problem,
+        retryAfterSeconds: seconds,
+        note: `gave up after ${rateLimitAttempts + 1} rate-limited attempts`,
+      });
+    }
+    if (status >= 500 && options.retryTransient && transientAttempts < this.retry.maxTransientRetries) {
+      await this.waitTransient(operation, transientAttempts + 1, `${status} ${problem?.detail ?? ""}`.trim());
+      return "retry-transient";
+    }
+    const note = status >= 500 && options.retryTransient ? `after ${transientAttempts + 1} attempts` : undefined;
+    return errorForStatus({ operation, status, problem, note });
+  }
+
+  private async call<T>(method: string, path: string, options: CallOptions<T>): Promise<T> {
+    const operation = `${method} ${path}`;
+    const key = requireApiKey(this.apiKey);
+    let transientAttempts = 0;
+    let rateLimitAttempts = 0;
+    let rateLimitWaitedMs = 0;
+    for (;;) {
+      const release = await this.acquire(options.priority ?? "foreground");
+      let response: AxiosResponse<string>;
+      try {
+        this.requestCount++;
+        response = await this.http.request<string>({
+          method,
+          url: path,
+          params: options.query,
+          data: options.body === undefined ? undefined : JSON.stringify(options.body),
+          headers: {
+            Authorization: `Bearer ${key}`,
+            ...(options.body === undefined ? {} : { "Content-Type": "application/json" }),
+          },
+        });
+      } catch (error) {
+        release();
+        const err = this.networkError(operation, error, method);
+        if (options.retryTransient && transientAttempts < this.retry.maxTransientRetries) {
+          transientAttempts++;
+          await this.waitTransient(operation, transientAttempts, err.message);
+          continue;
+        }
+        throw err;
+      }
+      this.observe(response);
+      release();
+
+      if (response.status >= 200 && response.status < 300) {
+        if (response.status === 204 || response.data === "" || response.data === undefined) {
+          return undefined as T;
+        }
+        let json: unknown;
+        try {
+          json = JSON.parse(response.data);
+        } catch {
+          throw new RunpodResponseError({
+            operation,
+            status: response.status,
+            problem: { detail: `the response is not JSON: ${String(response.data).slice(0, 200)}` },
+          });
+        }
+        return options.schema ? this.parse(operation, options.schema, json) : (json as T);
+      }
+
+      const started = Date.now();
+      const outcome = await this.handleFailure(
+        operation,
+        response,
+        response.data,
+        options,
+        transientAttempts,
+        rateLimitAttempts,
+        rateLimitWaitedMs,
+      );
+      if (outcome === "retry-transient") {
+        transientAttempts++;
+        continue;
+      }
+      if (outcome === "retry-rate-limit") {
+        rateLimitAttempts++;
+        rateLimitWaitedMs += Date.now() - started;
+        continue;
+      }
+      throw outcome;
+    }
+  }
+}
+
+async function readAll(stream: Readable, limit: number): Promise<string> {
+  let text = "";
+  for await (const chunk of stream) {
+    text += Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk);
+    if (text.length >= limit) break;
+  }
+  stream.destroy();
+  return text;
+}
+
+/** Reads `data:` events from an SSE stream until it is quiet, `maxMs` passed, or `maxLines` were read. */
+function readSseLines(
+  stream: Readable,
+  controller: AbortController,
+  limits: { idleMs: number; maxMs: number; maxLines: number },
+): Promise<PodLogLine[]> {
+  return new Promise((resolve) => {
+    const lines: PodLogLine[] = [];
+    let buffer = "";
+    let done = false;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(idleTimer);
+      clearTimeout(maxTimer);
+      controller.abort();
+      stream.destroy();
+      resolve(lines);
+    };
+    const armIdle = (): void => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(finish, limits.idleMs);
+    };
+    const maxTimer = setTimeout(finish, limits.maxMs);
+    armIdle();
+    stream.on("data", (chunk: Buffer | string) => {
+      buffer += typeof chunk === "string" ? chunk : chunk.toString("utf8");
+      buffer = buffer.replace(/\r\n?/g, "\n");
+      let end: number;
+      while ((end = buffer.indexOf("\n\n")) !== -1) {
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = event
+          .split("\n")
+          .filter((l) => l.startsWith("data:"))
+          .map((l) => l.slice(5).replace(/^ /, ""))
+          .join("\n");
+        if (!data) continue;
+        try {
+          const parsed = podLogLineSchema.safeParse(JSON.parse(data));
+          if (parsed.success) lines.push(parsed.data);
+        } catch {
+          // a malformed event is skipped, not fatal
+        }
+        if (limits.maxLines > 0 && lines.length >= limits.maxLines) return finish();
+      }
+      armIdle();
+    });
+    stream.on("end", finish);
+    stream.on("error", finish);
+    stream.on("close", finish);
+    if (limits.maxLines === 0) finish();
+  });
+}
