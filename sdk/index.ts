@@ -1,8 +1,13 @@
 /**
  * pulumi-runpod-ssh: SSH-ready Runpod pods from one `pulumi up`.
  *
- * This entry point exports the plain Runpod v2 client (no Pulumi needed) and, as they land, the Pulumi
- * resources and components built on it.
+ * - Pulumi resources: `AccountSshKey` (a key on the Runpod account) and `Pod` (a pod that accepts SSH).
+ * - The plain Runpod v2 client (`RunpodClient`) and SSH key helpers, usable without Pulumi.
  */
 export * from "./runpod";
 export { PACKAGE_VERSION } from "./version";
+export { parsePublicKey, fingerprintOf, keyIdentity, PublicKeyError, type ParsedPublicKey } from "./ssh/publicKey";
+export { readSshBanner } from "./ssh/sshBanner";
+export { AccountSshKey, type AccountSshKeyArgs } from "./resources/accountSshKey";
+export { Pod, defaultPodName, type PodArgs, type PodGpuArgs, type PodCpuArgs, type PodMountsArgs } from "./resources/pod";
+export { addProgressSink } from "./providers/progress";

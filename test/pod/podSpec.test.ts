@@ -51,8 +51,8 @@ const bad: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["ssh as http", { ...base, ports: ["22/http"] }, "ports", /22\/tcp/],
   ["env number", { ...base, env: { PORT: 8080 } }, "env.PORT", /must be a string/],
   ["env bad name", { ...base, env: { "MY-VAR": "x" } }, "env.MY-VAR", /not a valid variable name/],
-  ["too many env", { ...base, env: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`V${i}`, "x"])) }, "env", /at most 50/],
-  ["env full once keys added", { ...base, sshPublicKeys: [KEY_A], env: Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`V${i}`, "x"])) }, "env", /\+2 for the SSH keys/],
+  ["too many env", { ...base, env: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`V${i}`, "x"])) }, "env", /\+1 this package adds.*at most 50/],
+  ["env full once keys added", { ...base, sshPublicKeys: [KEY_A], env: Object.fromEntries(Array.from({ length: 48 }, (_, i) => [`V${i}`, "x"])) }, "env", /\+3 this package adds: PUBLIC_KEY, SSH_PUBLIC_KEY and PULUMI_RUNPOD_SSH_OWNER/],
   ["fingerprint as key", { ...base, sshPublicKeys: [KEY_A, "SHA256:" + "b".repeat(43)] }, "sshPublicKeys[1]", /fingerprint/],
   ["typo in input", { ...base, imagee: "x" }, "imagee", /not a Pod input/],
   ["typo in gpu", { ...base, gpu: { id: "a", cnt: 1 } }, "gpu.cnt", /not a Pod input/],
@@ -69,6 +69,10 @@ for (const [label, spec, property, reason] of bad) {
     assert.match(hit.reason, reason);
   });
 }
+
+test("49 env variables plus the owner tag is exactly the limit", () => {
+  assert.deepEqual(checkPodSpec({ ...base, env: Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`V${i}`, "x"])) }), []);
+});
 
 test("values unknown at preview are not validated", () => {
   assert.deepEqual(checkPodSpec({ image: UNKNOWN, gpu: { id: UNKNOWN }, env: { A: UNKNOWN }, sshPublicKeys: [UNKNOWN] }), []);

@@ -1,0 +1,193 @@
+/**
+ * Where a pod is polled: waiting until a new (or reset) pod really accepts SSH.
+ *
+ * Ready means, in order: status `RUNNING`; then `ssh.direct` reported (or, when the user allows proxy-only
+ * access, `ssh.proxy` with no public port after a grace period); then an `SSH-2.0-` banner read from the
+ * direct host:port (the mapping exists before sshd listens). The wait has its own deadline (Pulumi's
+ * customTimeouts do not reach dynamic providers) and reports progress on long waits. A pod that goes to
+ * `ERROR` or `EXITED`, disappears, or misses the deadline ends in a `PodNotReadyError` whose message holds the
+ * pod's status, ports, `ssh` block and last log lines.
+ *
+ * Status comes from the account-wide watcher (one list call per tick for every waiting pod); the banner
+ * check runs between ticks and starts the moment `ssh.direct` appears.
+ */
+import type { RunpodClient } from "../runpod/client";
+import { RunpodConfigurationError, RunpodNotFoundError, RunpodUnauthorizedError, RunpodForbiddenError } from "../runpod/errors";
+import type { Pod } from "../runpod/schemas";
+import { readSshBanner } from "../ssh/sshBanner";
+import { podWatcherFor } from "./podWatcher";
+
+export interface ReadinessOptions {
+  /** Give up after this long, in ms. */
+  timeoutMs: number;
+  /** Accept a pod reachable only through Runpod's SSH proxy (no public IP / port). */
+  allowProxyOnly?: boolean;
+  /** Check for an SSH banner (default true). False: ready once RUNNING with an SSH endpoint. */
+  waitForSsh?: boolean;
+  /** How long a RUNNING pod without `ssh.direct` is given before proxy-only access is accepted, in ms. Default 30000. */
+  proxyOnlyGraceMs?: number;
+  /** Name used in messages. */
+  label: string;
+  /** Called with progress lines on long waits. */
+  onProgress?: (message: string) => void;
+  /** How often to report progress, in ms. Default 30000. */
+  progressEveryMs?: number;
+  /**
+   * After a reset: the direct port before it. The old container may still answer right after the PATCH, so
+   * the pod counts as ready only once its status left RUNNING or its port changed (or `graceMs`, default
+   * 60000, passed without either).
+   */
+  changedFrom?: { port: number; graceMs?: number };
+}
+
+export type NotReadyReason = "timeout" | "error" | "exited" | "gone";
+
+/** The pod did not become ready; `pod` is the last state seen. */
+export class PodNotReadyError extends Error {
+  constructor(
+    message: string,
+    readonly reason: NotReadyReason,
+    readonly podId: string,
+    readonly pod: Pod | undefined,
+  ) {
+    super(message);
+    this.name = "PodNotReadyError";
+  }
+}
+
+/** A compact, secret-free description of a pod's state for error messages (env is left out on purpose). */
+export function describePodState(pod: Pod | undefined): string {
+  if (!pod) return "  (the pod was never seen in the account's pod list)";
+  const ssh = pod.ssh ?? {};
+  const runtimePorts = (pod.runtime?.ports ?? []).map((p) => `${p.private}/${p.type} -> ${p.ip ?? "?"}:${p.public ?? "none"}`);
+  return [
+    `  status: ${pod.status}`,
+    `  ports: ${JSON.stringify(pod.ports ?? [])}${runtimePorts.length ? ` (mapped: ${runtimePorts.join(", ")})` : " (no port mapping yet)"}`,
+    `  ssh.direct: ${ssh.direct ? `${ssh.direct.username}@${ssh.direct.host}:${ssh.direct.port}` : "null"}`,
+    `  ssh.proxy: ${ssh.proxy ? `${ssh.proxy.username}@${ssh.proxy.host}` : "null"}`,
+    `  dataCenterId: ${pod.dataCenterId ?? "null"}, gpu: ${pod.gpu ? `${pod.gpu.count ?? 1} x ${pod.gpu.id}` : pod.cpu ? `cpu ${pod.cpu.id}` : "?"}`,
+  ].join("\n");
+}
+
+/** The last log lines of a pod, best effort (an empty string when they cannot be read). */
+export async function lastLogLines(client: RunpodClient, podId: string, count = 20): Promise<string> {
+  try {
+    const lines = await client.getPodLogs(podId, { tail: count, idleMs: 300, maxMs: 2500 });
+    if (lines.length === 0) return "  (no log lines)";
+    return lines.slice(-count).map((l) => `  ${l.source ?? "log"}: ${l.line}`).join("\n");
+  } catch (e) {
+    return `  (could not read the logs: ${(e as Error).message})`;
+  }
+}
+
+function isFatalClientError(e: unknown): boolean {
+  return e instanceof RunpodConfigurationError || e instanceof RunpodUnauthorizedError || e instanceof RunpodForbiddenError;
+}
+
+function hint(pod: Pod | undefined, allowProxyOnly: boolean): string {
+  if (!pod) return "";
+  if (pod.status === "RUNNING" && !pod.ssh?.direct) {
+    return allowProxyOnly
+      ? ""
+      : "\nThe pod runs but has no public port for 22/tcp (Community Cloud hosts may have no public IP). Use cloud: \"SECURE\", " +
+          "or set allowProxyOnly to accept SSH through Runpod's proxy only (no scp/sftp/rsync).";
+  }
+  if (pod.status === "RUNNING" && pod.ssh?.direct) {
+    return "\nThe port is mapped but no SSH server answers: the image may not start sshd (Runpod's images start it only when PUBLIC_KEY is set), " +
+      "or the start command (args) replaced the image's /start.sh. For images without sshd use the SshPod bootstrap mode.";
+  }
+  return "";
+}
+
+/** Waits until the pod accepts SSH (see the file comment). Resolves with the last pod state seen. */
+export async function waitForPodReady(client: RunpodClient, podId: string, options: ReadinessOptions): Promise<Pod> {
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
+  const waitForSsh = options.waitForSsh ?? true;
+  const graceMs = options.proxyOnlyGraceMs ?? 30_000;
+  const progressEvery = options.progressEveryMs ?? 30_000;
+  const watcher = podWatcherFor(client);
+  let lastPod: Pod | undefined;
+  let lastBanner = "";
+  let runningSince: number | undefined;
+  let missing = 0;
+  let lastProgress = started;
+  let lastError: unknown;
+  let resetSeen = !options.changedFrom;
+
+  const fail = async (reason: NotReadyReason, summary: string): Promise<never> => {
+    const logs = await lastLogLines(client, podId);
+    const message =
+      `Pod ${options.label} (${podId}) ${summary}\n${describePodState(lastPod)}` +
+      (lastBanner ? `\n  last SSH check: ${lastBanner}` : "") +
+      `\n  last log lines:\n${logs}${hint(lastPod, options.allowProxyOnly ?? false)}`;
+    throw new PodNotReadyError(message, reason, podId, lastPod);
+  };
+
+  for (;;) {
+    const now = Date.now();
+    if (now >= deadline) {
+      const waited = Math.round((now - started) / 1000);
+      const errorNote = lastError && !lastPod ? ` (last error: ${(lastError as Error).message})` : "";
+      await fail("timeout", `was not ready for SSH after ${waited} s (the readiness deadline)${errorNote}.`);
+    }
+    if (options.onProgress && now - lastProgress >= progressEvery) {
+      lastProgress = now;
+      const stage = !lastPod ? "waiting for the first status" : lastPod.status !== "RUNNING" ? lastPod.status : lastPod.ssh?.direct ? `RUNNING, waiting for sshd on ${lastPod.ssh.direct.host}:${lastPod.ssh.direct.port}` : "RUNNING, waiting for a public SSH port";
+      options.onProgress(`pod ${options.label} (${podId}): ${stage} after ${Math.round((now - started) / 1000)} s`);
+    }
+
+    const snapshot = await watcher.next(podId, deadline - now);
+    if (!snapshot) continue;
+    if (snapshot.error) {
+      if (isFatalClientError(snapshot.error)) throw snapshot.error;
+      lastError = snapshot.error;
+      continue;
+    }
+    let pod = snapshot.pod;
+    if (!pod) {
+      // Not in the list: confirm with a direct read before concluding it is gone.
+      if (++missing < 2) continue;
+      try {
+        pod = await client.getPod(podId, { priority: "background" });
+      } catch (e) {
+        if (e instanceof RunpodNotFoundError) await fail("gone", "disappeared: it was deleted or terminated outside Pulumi while starting.");
+        if (isFatalClientError(e)) throw e;
+        lastError = e;
+        continue;
+      }
+    }
+    missing = 0;
+    lastPod = pod;
+
+    if (pod.status === "ERROR") await fail("error", "went to ERROR while starting.");
+    if (pod.status === "EXITED") await fail("exited", "exited while starting (its container stopped; check the image and start command).");
+    if (pod.status === "TERMINATED") await fail("gone", "was terminated while starting.");
+    if (pod.status !== "RUNNING") {
+      runningSince = undefined;
+      resetSeen = true;
+      continue;
+    }
+    runningSince ??= Date.now();
+
+    const direct = pod.ssh?.direct;
+    if (!resetSeen && options.changedFrom) {
+      const changed = direct && direct.port !== options.changedFrom.port;
+      if (!changed && Date.now() - started < (options.changedFrom.graceMs ?? 60_000)) continue;
+      resetSeen = true;
+    }
+    if (direct) {
+      if (!waitForSsh) return pod;
+      // Probe until the banner answers or the next tick is due (the port can change after a reset).
+      const probeUntil = Math.min(deadline, Date.now() + watcher.intervalMs());
+      do {
+        const banner = await readSshBanner(direct.host, direct.port, Math.min(3000, Math.max(200, deadline - Date.now())));
+        lastBanner = `${direct.host}:${direct.port}: ${banner.detail}`;
+        if (banner.ok) return pod;
+        await new Promise((r) => setTimeout(r, 200));
+      } while (Date.now() < probeUntil);
+      continue;
+    }
+    if (options.allowProxyOnly && pod.ssh?.proxy && Date.now() - runningSince >= graceMs) return pod;
+  }
+}

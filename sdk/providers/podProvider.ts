@@ -1,0 +1,285 @@
+/**
+ * Pod's provider logic: check, diff, create, read, update, delete, each the way a careful operator would.
+ *
+ * - check: validates every input (podSpec.ts) with no API call, so bad input fails at `pulumi preview`.
+ * - diff: names exactly what changed; gpu, cpu, cloud, data centers, template, SSH keys, create-time flags and
+ *   the mount kind replace the pod (delete before create: a GPU pod is not paid twice, and the old pod frees its
+ *   GPU); the rest is a PATCH.
+ * - create: adopts a pod left by an interrupted create of this same resource, else creates one (podCreate.ts),
+ *   then waits for SSH (podReadiness.ts). On any failure after the pod exists it is terminated, unless
+ *   `keepOnFailure`, so nothing is left billing.
+ * - read: refreshes status, IP and port (they change after a reset or migration); a pod deleted outside
+ *   Pulumi is reported gone.
+ * - update: PATCHes with the full env (never dropping the key variables); waits for SSH again after a reset.
+ * - delete: terminates; "already gone" is success (podDelete.ts).
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+import type { RunpodClient } from "../runpod/client";
+import { RunpodNotFoundError } from "../runpod/errors";
+import type { Pod, UpdatePodRequest } from "../runpod/schemas";
+import {
+  DEFAULT_READINESS_TIMEOUT_SECONDS,
+  UNKNOWN,
+  checkPodSpec,
+  containsUnknown,
+  normalizedKeyLines,
+  podEnv,
+  portsWithSsh,
+  type PodSpec,
+} from "../pod/podSpec";
+import { OWNER_ENV, createPod } from "../pod/podCreate";
+import { PodNotReadyError, waitForPodReady } from "../pod/podReadiness";
+import { terminatePod } from "../pod/podDelete";
+import { podWatcherFor } from "../pod/podWatcher";
+import { runpodClient } from "./providerContext";
+import { reportProgress } from "./progress";
+
+/** Inputs as stored in state: the pod spec plus the owner tag the Pod class adds. */
+export interface PodInputs extends PodSpec {
+  name: string;
+  /** `project/stack/resource`, set by the Pod class; identifies the pod's owner in its env. */
+  ownerTag: string;
+}
+
+/** Outputs: the inputs plus what Runpod reports. */
+export interface PodOutputs extends PodInputs {
+  podId: string;
+  status: string;
+  cloud?: "SECURE" | "COMMUNITY";
+  dataCenterId: string | null;
+  costPerHr: number | null;
+  gpuId: string | null;
+  gpuCount: number | null;
+  publicIp: string | null;
+  sshPort: number | null;
+  sshUser: string | null;
+  proxyUser: string | null;
+  proxyHost: string | null;
+  hasPublicIp: boolean;
+}
+
+/** Inputs whose change replaces the pod. */
+export const REPLACE_ON_CHANGE = [
+  "gpu",
+  "cpu",
+  "cloud",
+  "dataCenterIds",
+  "dataCenterIdsInOrder",
+  "templateId",
+  "sshPublicKeys",
+  "startSsh",
+  "startJupyter",
+] as const;
+/** Inputs changed in place with a PATCH. */
+export const UPDATE_IN_PLACE = ["name", "image", "args", "disk", "ports", "env", "registry", "mounts", "globalNetworking"] as const;
+/** Inputs that only change this package's behaviour (no API call). */
+export const BEHAVIOUR_ONLY = ["allowProxyOnly", "waitForSsh", "readinessTimeoutSeconds", "keepOnFailure"] as const;
+/** PATCHed inputs that reset the container (new mapped port, everything outside /workspace wiped). */
+const RESETS_CONTAINER = new Set(["image", "args", "disk", "ports", "env", "registry", "mounts"]);
+
+function stable(value: unknown): string {
+  if (value === undefined || value === null) return "null";
+  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
+  if (typeof value === "object") {
+    return `{${Object.keys(value as object)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
+      .join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function normalizedForDiff(key: string, value: unknown): string {
+  if (key === "ports" && Array.isArray(value)) return stable(portsWithSsh(value as string[]));
+  if (key === "cloud") return stable(value ?? "SECURE");
+  if (key === "startSsh") return stable(value ?? true);
+  return stable(value);
+}
+
+function mountKind(m: PodSpec["mounts"] | undefined): string {
+  if (!m) return "none";
+  if (m.persistent) return "persistent";
+  if (m.network && m.network.length > 0) return `network:${m.network[0].volumeId}`;
+  return "none";
+}
+
+/** The spec part of the inputs (drops our own fields). */
+function specOf(inputs: PodInputs): PodSpec {
+  const { ownerTag: _owner, ...spec } = inputs;
+  return spec;
+}
+
+/** Outputs from the inputs and the pod as Runpod reports it. */
+export function outputsFrom(inputs: PodInputs, pod: Pod): PodOutputs {
+  const direct = pod.ssh?.direct ?? null;
+  const proxy = pod.ssh?.proxy ?? null;
+  return {
+    ...inputs,
+    podId: pod.id,
+    status: pod.status,
+    cloud: (pod.cloud as PodOutputs["cloud"]) ?? inputs.cloud ?? "SECURE",
+    dataCenterId: pod.dataCenterId ?? null,
+    costPerHr: pod.cost ?? null,
+    gpuId: pod.gpu?.id ?? null,
+    gpuCount: pod.gpu?.count ?? null,
+    publicIp: direct?.host ?? null,
+    sshPort: direct?.port ?? null,
+    sshUser: direct?.username ?? null,
+    proxyUser: proxy?.username ?? null,
+    proxyHost: proxy?.host ?? null,
+    hasPublicIp: direct !== null,
+  };
+}
+
+function readinessTimeoutMs(inputs: PodSpec): number {
+  return (inputs.readinessTimeoutSeconds ?? DEFAULT_READINESS_TIMEOUT_SECONDS) * 1000;
+}
+
+/** The error Pulumi records as "created but failed to initialize" (it keeps the id in state). */
+function initFailure(message: string, id: string, properties: object): Error {
+  return Object.assign(new Error(message), { id, properties, reasons: [message] });
+}
+
+async function waitOrCleanUp(client: RunpodClient, inputs: PodInputs, pod: Pod): Promise<Pod> {
+  try {
+    return await waitForPodReady(client, pod.id, {
+      timeoutMs: readinessTimeoutMs(inputs),
+      allowProxyOnly: inputs.allowProxyOnly,
+      waitForSsh: inputs.waitForSsh,
+      label: inputs.name,
+      onProgress: (m) => reportProgress(m),
+    });
+  } catch (e) {
+    const message = (e as Error).message;
+    const last = e instanceof PodNotReadyError && e.pod ? e.pod : pod;
+    if (inputs.keepOnFailure) {
+      throw initFailure(`${message}\nThe pod was kept because keepOnFailure is set; it is billing until you destroy it.`, pod.id, outputsFrom(inputs, last));
+    }
+    try {
+      await terminatePod(client, pod.id);
+    } catch (te) {
+      throw initFailure(
+        `${message}\nTerminating the pod failed too (${(te as Error).message}); it may still be billing. ` +
+          `\`pulumi destroy\` will retry, or delete pod ${pod.id} in the Runpod console.`,
+        pod.id,
+        outputsFrom(inputs, last),
+      );
+    }
+    throw new Error(`${message}\nThe pod was terminated so that it does not keep billing.`);
+  }
+}
+
+export const podProvider = {
+  async check(_olds: unknown, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    const { ownerTag, ...spec } = news;
+    const failures = checkPodSpec(spec);
+    if (typeof ownerTag !== "string" || ownerTag === "") {
+      failures.push({ property: "ownerTag", reason: "is missing; create pods through the Pod class, which sets it." });
+    }
+    const inputs: Record<string, unknown> = { ...news };
+    if (failures.length === 0 && Array.isArray(news.sshPublicKeys) && !containsUnknown(news.sshPublicKeys)) {
+      inputs.sshPublicKeys = normalizedKeyLines(news.sshPublicKeys as string[]);
+    }
+    return { inputs, failures };
+  },
+
+  async diff(_id: string, olds: PodOutputs, news: PodInputs): Promise<dynamic.DiffResult> {
+    const changed = (key: string): boolean => {
+      const n = (news as unknown as Record<string, unknown>)[key];
+      return containsUnknown(n) || normalizedForDiff(key, (olds as unknown as Record<string, unknown>)[key]) !== normalizedForDiff(key, n);
+    };
+    const replaces: string[] = REPLACE_ON_CHANGE.filter(changed);
+    if (containsUnknown(news.mounts) || mountKind(olds.mounts) !== mountKind(news.mounts)) {
+      if (changed("mounts")) replaces.push("mounts");
+    }
+    const updates = [...UPDATE_IN_PLACE, ...BEHAVIOUR_ONLY].filter((k) => changed(k) && !replaces.includes(k));
+    return {
+      changes: replaces.length + updates.length > 0,
+      replaces,
+      deleteBeforeReplace: replaces.length > 0,
+      stables: replaces.length > 0 ? [] : ["podId"],
+    };
+  },
+
+  async create(inputs: PodInputs): Promise<dynamic.CreateResult> {
+    const client = runpodClient();
+    let pod: Pod;
+    const orphan = await podWatcherFor(client).recentPods(2000).then(
+      (pods) => pods.find((p) => p.name === inputs.name && p.env?.[OWNER_ENV] === inputs.ownerTag && p.status !== "TERMINATED"),
+    );
+    if (orphan) {
+      reportProgress(`pod ${inputs.name}: found pod ${orphan.id} left by an interrupted earlier create of this resource; using it instead of creating another`);
+      pod = orphan;
+    } else {
+      const outcome = await createPod(client, specOf(inputs), {
+        name: inputs.name,
+        owner: inputs.ownerTag,
+        onProgress: (m) => reportProgress(m),
+      });
+      pod = outcome.pod;
+    }
+    const ready = await waitOrCleanUp(client, inputs, pod);
+    return { id: pod.id, outs: outputsFrom(inputs, ready) };
+  },
+
+  async read(id: string, props: PodOutputs): Promise<dynamic.ReadResult> {
+    const client = runpodClient();
+    let pod: Pod;
+    try {
+      pod = await client.getPod(id);
+    } catch (e) {
+      if (e instanceof RunpodNotFoundError) return { id: "", props: {} };
+      throw e;
+    }
+    if (pod.status === "TERMINATED") return { id: "", props: {} };
+    return { id, props: outputsFrom(props, pod) };
+  },
+
+  async update(id: string, olds: PodOutputs, news: PodInputs): Promise<dynamic.UpdateResult> {
+    const client = runpodClient();
+    const spec = specOf(news);
+    const differs = (key: string): boolean =>
+      normalizedForDiff(key, (olds as unknown as Record<string, unknown>)[key]) !== normalizedForDiff(key, (news as unknown as Record<string, unknown>)[key]);
+    const body: UpdatePodRequest = {};
+    if (differs("name")) body.name = news.name;
+    if (differs("image") && news.image !== undefined) body.image = news.image;
+    if (differs("args")) body.args = news.args ?? "";
+    if (differs("disk") && news.disk !== undefined) body.disk = news.disk;
+    if (differs("ports")) body.ports = portsWithSsh(news.ports);
+    if (differs("registry")) body.registry = news.registry ?? null;
+    if (differs("mounts") && news.mounts) body.mounts = news.mounts;
+    if (differs("globalNetworking") && news.globalNetworking !== undefined) body.globalNetworking = news.globalNetworking;
+    // env replaces the WHOLE env on Runpod: always send all of it, with the key variables and the owner tag.
+    if (differs("env")) body.env = { ...podEnv(spec), [OWNER_ENV]: news.ownerTag };
+    if (body.args === "") {
+      throw new Error(`Cannot remove args from pod ${news.name} in place: an empty start command would replace the image's /start.sh. Set args to the image's start command instead.`);
+    }
+    let pod: Pod;
+    if (Object.keys(body).length === 0) {
+      pod = await client.getPod(id);
+    } else {
+      pod = await client.updatePod(id, body);
+    }
+    const resets = Object.keys(body).some((k) => RESETS_CONTAINER.has(k));
+    if (resets) {
+      reportProgress(`pod ${news.name} (${id}): updated ${Object.keys(body).join(", ")}; the container restarts, waiting for SSH again`);
+      pod = await waitForPodReady(client, id, {
+        timeoutMs: readinessTimeoutMs(news),
+        allowProxyOnly: news.allowProxyOnly,
+        waitForSsh: news.waitForSsh,
+        label: news.name,
+        onProgress: (m) => reportProgress(m),
+        changedFrom: olds.sshPort !== null && olds.sshPort !== undefined ? { port: olds.sshPort } : undefined,
+      });
+    }
+    return { outs: outputsFrom(news, pod) };
+  },
+
+  async delete(id: string, props: PodOutputs): Promise<void> {
+    const gone = !(await terminatePod(runpodClient(), id));
+    if (gone) reportProgress(`pod ${props.name ?? id} (${id}) was already gone`);
+  },
+};
+
+export { UNKNOWN };

@@ -1,0 +1,24 @@
+/**
+ * The provider runtime: what the serialized shims (providerShims.ts) load at call time, by package name
+ * (`pulumi-runpod-ssh/provider-runtime`). Everything heavy (axios, zod, the provider logic) lives behind this
+ * module, so the text stored in each resource's state stays tiny, holds no secret, and a package upgrade
+ * changes behaviour without rewriting state.
+ *
+ * Keep this interface stable: state written by older versions calls it.
+ */
+import { accountSshKeyProvider } from "./accountSshKeyProvider";
+import { podProvider } from "./podProvider";
+import { configureFromStack, type ConfigReader } from "./providerContext";
+
+/** Bumped only if the shim/runtime contract changes incompatibly. */
+export const RUNTIME_CONTRACT = 1;
+
+/** Reads the stack's `runpod:token` / `runpod:apiUrl` (called from the shim's `configure`). */
+export function configure(config: ConfigReader): void {
+  configureFromStack(config);
+}
+
+export const providers = {
+  accountSshKey: accountSshKeyProvider,
+  pod: podProvider,
+};

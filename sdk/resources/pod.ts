@@ -1,0 +1,178 @@
+/**
+ * `Pod`: a Runpod pod, created with `22/tcp` exposed and the given SSH keys set as a per-pod override, and
+ * returned only once sshd really answers. Failed pods are terminated, never left billing.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { providerShim } from "../providers/providerShims";
+
+/** GPU selection. */
+export interface PodGpuArgs {
+  /** The GPU type, e.g. `"NVIDIA GeForce RTX 4090"`. Set this or `ids`. Changing it replaces the pod. */
+  id?: pulumi.Input<string>;
+  /**
+   * GPU types to try in order of preference; the first that places wins (capacity fallback). Set this or `id`.
+   * Changing it replaces the pod.
+   */
+  ids?: pulumi.Input<pulumi.Input<string>[]>;
+  /** GPUs per pod. Default 1 (always sent: without it Runpod answers "no instances available"). Replaces. */
+  count?: pulumi.Input<number>;
+  /** Acceptable CUDA versions of the host, e.g. `["12.8"]`. Default any. Replaces. */
+  allowedCudaVersions?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Lowest acceptable CUDA version of the host, e.g. `"12.1"`. Not with `allowedCudaVersions`. Replaces. */
+  minCudaVersion?: pulumi.Input<string>;
+}
+
+/** CPU pod selection. */
+export interface PodCpuArgs {
+  /** CPU flavor, e.g. `"cpu3c"`. Replaces. */
+  id: pulumi.Input<string>;
+  /** vCPUs, a power of two of at least 2. Replaces. */
+  vcpuCount: pulumi.Input<number>;
+}
+
+/** Storage: at most one of `persistent` or `network`. The kind is fixed at create (changing it replaces). */
+export interface PodMountsArgs {
+  /** Host-local persistent storage (not on CPU pods): size in GB (at least 10) and mount path. Updates in place. */
+  persistent?: pulumi.Input<{ size: pulumi.Input<number>; path: pulumi.Input<string> }>;
+  /** One network volume: its id (changing it replaces) and mount path. */
+  network?: pulumi.Input<pulumi.Input<{ volumeId: pulumi.Input<string>; path: pulumi.Input<string> }>[]>;
+}
+
+export interface PodArgs {
+  /**
+   * The pod's name on Runpod. Default `<project>-<stack>-<resource name>`, which is also how you find a pod of
+   * this stack in the Runpod console. Updates in place.
+   */
+  name?: pulumi.Input<string>;
+  /** Container image. Required unless `templateId` is set. Updating it resets the container (new SSH port). */
+  image?: pulumi.Input<string>;
+  /** A Runpod template to start from (its settings apply first; these args override them). Replaces. */
+  templateId?: pulumi.Input<string>;
+  /** GPU pod: the GPU type(s) and count. Exactly one of `gpu` and `cpu`. Replaces. */
+  gpu?: pulumi.Input<PodGpuArgs>;
+  /** CPU pod: flavor and vCPU count. Exactly one of `gpu` and `cpu`. Replaces. */
+  cpu?: pulumi.Input<PodCpuArgs>;
+  /** `"SECURE"` (default; always has a public IP) or `"COMMUNITY"` (may have none). Replaces. */
+  cloud?: pulumi.Input<"SECURE" | "COMMUNITY">;
+  /** Data centers to place the pod in, e.g. `["US-KS-2"]`. Default: any. Replaces. */
+  dataCenterIds?: pulumi.Input<pulumi.Input<string>[]>;
+  /** Try `dataCenterIds` one at a time, in order, instead of offering them all at once. Default false. Replaces. */
+  dataCenterIdsInOrder?: pulumi.Input<boolean>;
+  /** Container disk in GB (wiped on every reset). Default: Runpod's. Updating it resets the container. */
+  disk?: pulumi.Input<number>;
+  /**
+   * Start command. Default: the image's own. Must not be empty (an empty command replaces the image's
+   * `/start.sh`, so sshd never starts). Updating it resets the container.
+   */
+  args?: pulumi.Input<string>;
+  /**
+   * Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent.
+   * Updating resets the container.
+   */
+  ports?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Environment variables (string values; at most 50 including the ones this package adds). Never put secrets
+   * you cannot afford to show here: Runpod returns env in full to anyone with the API key. Updating resets
+   * the container; the SSH key variables are always kept.
+   */
+  env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+  /** Container registry credential id, for private images. Updating resets the container. */
+  registry?: pulumi.Input<string>;
+  /** Storage mounts. */
+  mounts?: pulumi.Input<PodMountsArgs>;
+  /** Private networking across data centers (NVIDIA GPUs only). Updates in place; applies on next start. */
+  globalNetworking?: pulumi.Input<boolean>;
+  /** Start JupyterLab (images that support it; expose `8888/http`). Create-time only: replaces. */
+  startJupyter?: pulumi.Input<boolean>;
+  /**
+   * Ask Runpod to inject the account's registered keys as `PUBLIC_KEY` (when `sshPublicKeys` does not set it).
+   * Default true. Create-time only: replaces.
+   */
+  startSsh?: pulumi.Input<boolean>;
+  /**
+   * Public keys allowed to log in, set on the pod as both `SSH_PUBLIC_KEY` and `PUBLIC_KEY` (merged as extra
+   * lines with a `PUBLIC_KEY` in `env`). Each is validated like AccountSshKey's. Replaces (running pods do not
+   * pick up new keys).
+   */
+  sshPublicKeys?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Accept a pod reachable only through Runpod's SSH proxy (no public IP or port, e.g. some Community Cloud
+   * hosts). Proxy SSH is an interactive shell only: no scp, sftp or rsync. Default false. No API call on change.
+   */
+  allowProxyOnly?: pulumi.Input<boolean>;
+  /** Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change. */
+  waitForSsh?: pulumi.Input<boolean>;
+  /** How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change. */
+  readinessTimeoutSeconds?: pulumi.Input<number>;
+  /**
+   * Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until
+   * destroyed. Default false. No API call on change.
+   */
+  keepOnFailure?: pulumi.Input<boolean>;
+}
+
+/** The default pod name: `<project>-<stack>-<resource name>`, at most 128 characters. */
+export function defaultPodName(resourceName: string): string {
+  const full = `${pulumi.getProject()}-${pulumi.getStack()}-${resourceName}`;
+  if (full.length <= 128) return full;
+  const hash = createHash("sha256").update(full).digest("hex").slice(0, 8);
+  return `${full.slice(0, 119)}-${hash}`;
+}
+
+/** A Runpod pod that accepts SSH when created. */
+export class Pod extends pulumi.dynamic.Resource {
+  /** The pod id. */
+  declare public readonly podId: pulumi.Output<string>;
+  /** The pod's name on Runpod. */
+  declare public readonly name: pulumi.Output<string>;
+  /** Last status seen (`RUNNING` after create; refreshed by `pulumi refresh`). */
+  declare public readonly status: pulumi.Output<string>;
+  declare public readonly cloud: pulumi.Output<string>;
+  declare public readonly dataCenterId: pulumi.Output<string | null>;
+  /** Cost in USD per hour. */
+  declare public readonly costPerHr: pulumi.Output<number | null>;
+  /** The GPU type that placed the pod (with `gpu.ids`, the first candidate that had capacity). */
+  declare public readonly gpuId: pulumi.Output<string | null>;
+  declare public readonly gpuCount: pulumi.Output<number | null>;
+  /** Public IP of the direct SSH path, or null (proxy only). */
+  declare public readonly publicIp: pulumi.Output<string | null>;
+  /** Public port mapped to 22/tcp, or null. Changes on every container reset. */
+  declare public readonly sshPort: pulumi.Output<number | null>;
+  /** User of the direct SSH path (`root` on Runpod). */
+  declare public readonly sshUser: pulumi.Output<string | null>;
+  /** The proxy user (`<podHostId>`) for `ssh <proxyUser>@ssh.runpod.io`. */
+  declare public readonly proxyUser: pulumi.Output<string | null>;
+  /** The proxy host (`ssh.runpod.io`). */
+  declare public readonly proxyHost: pulumi.Output<string | null>;
+  /** True when the pod has a direct (public IP) SSH path. */
+  declare public readonly hasPublicIp: pulumi.Output<boolean>;
+
+  constructor(name: string, args: PodArgs, opts?: pulumi.CustomResourceOptions) {
+    const type = "pulumi-nodejs:dynamic/runpod-ssh:Pod";
+    super(
+      providerShim("pod"),
+      name,
+      {
+        ...args,
+        name: args.name ?? defaultPodName(name),
+        ownerTag: pulumi.createUrn(name, type, opts?.parent),
+        podId: undefined,
+        status: undefined,
+        dataCenterId: undefined,
+        costPerHr: undefined,
+        gpuId: undefined,
+        gpuCount: undefined,
+        publicIp: undefined,
+        sshPort: undefined,
+        sshUser: undefined,
+        proxyUser: undefined,
+        proxyHost: undefined,
+        hasPublicIp: undefined,
+      },
+      opts,
+      "runpod-ssh",
+      "Pod",
+    );
+  }
+}
