@@ -11,7 +11,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { parsePublicKey, PublicKeyError, keyIdentity } from "../ssh/publicKey";
-import { ACCOUNT_KEY_SET_LIMIT, addKey, hasKey, keySetSize, removeKey } from "../ssh/accountKeySet";
+import { ACCOUNT_KEY_SET_LIMIT, addKey, hasKey, keySetSize, linesTheApiRefuses, removeKey } from "../ssh/accountKeySet";
 import { runpodClient } from "./providerContext";
 import { reportProgress } from "./progress";
 import { sleep } from "../runpod/retryPolicy";
@@ -34,7 +34,18 @@ export interface AccountSshKeyOutputs extends AccountSshKeyInputs {
 }
 
 /** How many read-merge-write rounds we try before giving up on a busy account. */
-export const MAX_KEY_WRITE_ROUNDS = 8;
+export const MAX_KEY_WRITE_ROUNDS = 20;
+
+/**
+ * How long to wait after a write before reading back, in ms (`RUNPOD_SSH_KEY_SETTLE_MS` overrides; default
+ * 1500). There is no compare-and-swap on the key set: a writer that read the set before our write and writes
+ * after it drops our key. Such a writer's read-to-write gap is one request long, so reading back after a
+ * settle longer than that catches every such loss; we then write again.
+ */
+export function keySettleMs(): number {
+  const fromEnv = Number(process.env.RUNPOD_SSH_KEY_SETTLE_MS);
+  return Number.isFinite(fromEnv) && fromEnv >= 0 ? fromEnv : 1500;
+}
 
 function line(inputs: AccountSshKeyInputs): { line: string; identity: string; type: string; fingerprint: string } {
   const parsed = parsePublicKey(inputs.publicKey, "publicKey");
@@ -55,8 +66,27 @@ function tooLarge(size: number): Error {
   );
 }
 
-async function jitter(round: number): Promise<void> {
-  await sleep(50 * round + Math.random() * 150 * round);
+/**
+ * Writes the whole set, after checking that the API will accept every line: lines it would refuse (kept from
+ * older rules) are reported, never dropped.
+ */
+async function writeKeySet(keys: string[]): Promise<void> {
+  const refused = linesTheApiRefuses(keys);
+  if (refused.length > 0) {
+    throw new Error(
+      `The account's SSH key list holds ${refused.length} line(s) Runpod no longer accepts (` +
+        refused.map((r) => `line ${r.index + 1}, starting ${JSON.stringify(r.start)}`).join("; ") +
+        "). Writing the list back would fail, and dropping them would lose them: fix or remove them in the Runpod console " +
+        "(Settings > SSH Public Keys), then retry.",
+    );
+  }
+  await runpodClient().putSshKeys(keys);
+}
+
+/** The settle wait, with jitter so that writers that collided do not collide again. */
+async function settle(round: number): Promise<void> {
+  const base = keySettleMs();
+  await sleep(base + Math.random() * Math.max(50, base / 2) * Math.min(round, 4));
 }
 
 /**
@@ -70,20 +100,24 @@ export async function registerAccountKey(keyLine: string): Promise<{ alreadyPres
   for (let round = 1; round <= MAX_KEY_WRITE_ROUNDS; round++) {
     const current = await client.getSshKeys();
     const merged = addKey(current, keyLine);
-    if (alreadyPresent === undefined) alreadyPresent = merged.alreadyPresent;
+    if (alreadyPresent === undefined) {
+      alreadyPresent = merged.alreadyPresent;
+      // Somebody else registered it and keeps it registered: nothing to write, nothing to verify.
+      if (alreadyPresent) return { alreadyPresent };
+    }
     if (!merged.alreadyPresent) {
       const size = keySetSize(merged.keys);
       if (size > ACCOUNT_KEY_SET_LIMIT) throw tooLarge(size);
-      await client.putSshKeys(merged.keys);
+      await writeKeySet(merged.keys);
     }
-    // Read back: a writer that read before our write and wrote after it has dropped our key.
+    // Read back after the settle: a writer that read before our write and wrote after it dropped our key.
+    await settle(round);
     const after = await client.getSshKeys();
     if (hasKey(after, identity)) return { alreadyPresent };
-    reportProgress(`SSH key ${identity.slice(0, 30)}... was overwritten by a concurrent change to the account's keys; writing it again`);
-    await jitter(round);
+    reportProgress(`SSH key ${identity.slice(0, 30)}... was dropped by a concurrent change to the account's keys; writing it again`);
   }
   throw new Error(
-    `Could not keep the SSH key registered on the Runpod account: another writer replaced the key set ${MAX_KEY_WRITE_ROUNDS} times in a row. ` +
+    `Could not keep the SSH key registered on the Runpod account: other writers replaced the key set ${MAX_KEY_WRITE_ROUNDS} times in a row. ` +
       "Retry the update; if it keeps happening, something is rewriting the account's keys continuously.",
   );
 }
@@ -95,13 +129,14 @@ export async function unregisterAccountKey(identity: string): Promise<void> {
     const current = await client.getSshKeys();
     const { keys, removed } = removeKey(current, identity);
     if (removed === 0) return;
-    await client.putSshKeys(keys);
+    await writeKeySet(keys);
+    // A writer that read before our write (with our key in it) and writes after it puts our key back.
+    await settle(round);
     const after = await client.getSshKeys();
     if (!hasKey(after, identity)) return;
-    await jitter(round);
   }
   throw new Error(
-    `Could not remove the SSH key from the Runpod account: a concurrent writer restored it ${MAX_KEY_WRITE_ROUNDS} times. Retry the destroy.`,
+    `Could not remove the SSH key from the Runpod account: concurrent writers restored it ${MAX_KEY_WRITE_ROUNDS} times. Retry the destroy.`,
   );
 }
 
@@ -180,11 +215,11 @@ export const accountSshKeyProvider = {
       const next = hasKey(current, l.identity) ? current.map((k) => (keyIdentity(k) === l.identity ? l.line : k)) : [...current, l.line];
       const size = keySetSize(next);
       if (size > ACCOUNT_KEY_SET_LIMIT) throw tooLarge(size);
-      await client.putSshKeys(next);
+      await writeKeySet(next);
+      await settle(round);
       const after = await client.getSshKeys();
       if (after.includes(l.line)) break;
       if (round === MAX_KEY_WRITE_ROUNDS) throw new Error("Could not update the SSH key's comment: the account's keys kept changing concurrently. Retry the update.");
-      await jitter(round);
     }
     const outs: AccountSshKeyOutputs = { ...news, registeredKey: l.line, keyType: l.type, fingerprint: l.fingerprint, alreadyPresent: olds.alreadyPresent };
     return { outs };

@@ -10,6 +10,20 @@ import { keyIdentity } from "./publicKey";
 /** Runpod refuses key sets above about 65,000 characters in total (seen by CI jobs adding a key per run). */
 export const ACCOUNT_KEY_SET_LIMIT = 65_000;
 
+/** The API's own pattern for one key line (`UpdateSshKeysRequest.keys[]`); a PUT with any other line is a 422. */
+export const API_KEY_LINE_PATTERN = /^(ssh|ecdsa|sk)-[^\s]+ [^\s]+([ \t][^\n\r]*)?$/;
+
+/**
+ * Lines of the set that the API would refuse in a PUT (the account may hold them from older validation rules).
+ * We never drop them silently; the caller reports them so the user can fix them in the console.
+ */
+export function linesTheApiRefuses(keys: readonly string[]): Array<{ index: number; start: string }> {
+  return keys
+    .map((k, index) => ({ index, k }))
+    .filter(({ k }) => !API_KEY_LINE_PATTERN.test(k))
+    .map(({ index, k }) => ({ index, start: k.slice(0, 24) }));
+}
+
 /** Total size of a key set as the limit counts it: the lines joined by newlines. */
 export function keySetSize(keys: readonly string[]): number {
   return keys.reduce((n, k) => n + k.length, 0) + Math.max(0, keys.length - 1);
