@@ -188,6 +188,10 @@ export async function waitForPodReady(client: RunpodClient, podId: string, optio
       } while (Date.now() < probeUntil);
       continue;
     }
-    if (options.allowProxyOnly && pod.ssh?.proxy && Date.now() - runningSince >= graceMs) return pod;
+    if (options.allowProxyOnly && pod.ssh?.proxy) {
+      // Runpod says outright when 22/tcp got no public port; otherwise give the mapping a grace period.
+      const noPublicPort = (pod.runtime?.ports ?? []).some((p) => p.private === 22 && (p.public === null || p.public === undefined));
+      if (noPublicPort || Date.now() - runningSince >= graceMs) return pod;
+    }
   }
 }

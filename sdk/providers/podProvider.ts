@@ -91,7 +91,9 @@ function stable(value: unknown): string {
 }
 
 function normalizedForDiff(key: string, value: unknown): string {
-  if (key === "ports" && Array.isArray(value)) return stable(portsWithSsh(value as string[]));
+  if (key === "ports" && (value === undefined || value === null || Array.isArray(value))) {
+    return stable(portsWithSsh((value ?? []) as string[]));
+  }
   if (key === "cloud") return stable(value ?? "SECURE");
   if (key === "startSsh") return stable(value ?? true);
   return stable(value);
