@@ -80,7 +80,7 @@ export async function lastLogLines(client: RunpodClient, podId: string, count = 
   }
 }
 
-function isFatalClientError(e: unknown): boolean {
+function isFatalClientError(e: unknown): e is Error {
   return e instanceof RunpodConfigurationError || e instanceof RunpodUnauthorizedError || e instanceof RunpodForbiddenError;
 }
 

@@ -79,7 +79,7 @@ const posInt = (min: number) =>
 /** Structural schema; the cross-field rules are in `checkPodSpec`. Unknown fields are refused (typos). */
 const podSpecSchema = z.strictObject({
   name: nonEmpty("name")
-    .refine((s) => !/[\u0000-\u001f]/.test(s), { message: "must not contain control characters or line breaks" })
+    .refine((s) => !/\p{Cc}/u.test(s), { message: "must not contain control characters or line breaks" })
     .refine((s) => s.length <= 128, { message: "must be at most 128 characters" })
     .optional(),
   image: nonEmpty("image").optional(),

@@ -162,7 +162,7 @@ export const accountSshKeyProvider = {
     const comment = news.comment;
     if (comment !== undefined && comment !== UNKNOWN_VALUE) {
       if (typeof comment !== "string") failures.push({ property: "comment", reason: `must be a string, got ${typeof comment}.` });
-      else if (/[\r\n\u0000]/.test(comment)) failures.push({ property: "comment", reason: "must be one line (no line breaks)." });
+      else if (/[\r\n\p{Cc}]/u.test(comment)) failures.push({ property: "comment", reason: "must be one line (no line breaks)." });
       else if (comment.length > 200) failures.push({ property: "comment", reason: "must be at most 200 characters." });
     }
     return { inputs, failures };

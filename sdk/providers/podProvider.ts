@@ -81,7 +81,7 @@ function stable(value: unknown): string {
   if (value === undefined || value === null) return "null";
   if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
   if (typeof value === "object") {
-    return `{${Object.keys(value as object)
+    return `{${Object.keys(value)
       .sort()
       .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
       .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)

@@ -24,11 +24,11 @@ function makeShim(kind: ProviderKind, fallbackPath: string): dynamic.ResourcePro
   } => {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require(moduleName);
+      return require(moduleName) as ReturnType<typeof load>;
     } catch (e) {
       if ((e as { code?: string }).code !== "MODULE_NOT_FOUND") throw e;
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      return require(fallbackPath);
+      return require(fallbackPath) as ReturnType<typeof load>;
     }
   };
   return {

@@ -270,6 +270,7 @@ export class RunpodClient {
           transientAttempts++;
           continue;
         }
+        if (failure === "retry-rate-limit") continue;
         throw failure;
       }
       return readSseLines(response.data, controller, { idleMs, maxMs, maxLines: tail });

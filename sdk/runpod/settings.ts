@@ -43,7 +43,7 @@ export function resolveApiKey(explicit?: string, env: NodeJS.ProcessEnv = proces
   const key = (explicit ?? env.RUNPOD_API_KEY)?.trim();
   if (!key) return undefined;
   registerSecret(key);
-  if (/[\s\u0000-\u001f]/.test(key)) {
+  if (/[\s\p{Cc}]/u.test(key)) {
     throw new RunpodConfigurationError(
       "The Runpod API key contains whitespace or control characters; copy it again without line breaks.",
     );

@@ -80,7 +80,7 @@ test("pods: create, get, list, update, actions, logs, delete, and 404 once gone"
   assert.ok(running.ssh?.proxy?.username.startsWith(created.id));
   assert.ok((await client.listPods()).some((p) => p.id === created.id));
 
-  const oldPort = running.ssh!.direct!.port;
+  const oldPort = running.ssh.direct.port;
   const updated = await client.updatePod(created.id, { env: { B: "2" } });
   assert.deepEqual(updated.env, { B: "2" }, "PATCH env replaces the whole env");
   const reset = await waitFor(created.id, (p) => p.status === "RUNNING" && !!p.ssh?.direct);

@@ -59,12 +59,12 @@ for (const [status, title, cls, kind] of cases) {
       async (client, requests) => {
         await assert.rejects(client.getPod("abc123"), (e: unknown) => {
           assert.ok(e instanceof cls, `expected ${cls.name}, got ${String(e)}`);
-          assert.equal((e as RunpodApiError).kind, kind);
-          assert.equal((e as RunpodApiError).status, status);
+          assert.equal((e).kind, kind);
+          assert.equal((e).status, status);
           assert.match((e as Error).message, /GET \/v2\/pods\/abc123/);
           assert.match((e as Error).message, new RegExp(`detail for ${status}`));
           assert.ok(!(e as Error).message.includes(KEY));
-          if (status === 422) assert.deepEqual((e as RunpodApiError).errors, ["$: unknown property 'bogus'"]);
+          if (status === 422) assert.deepEqual((e).errors, ["$: unknown property 'bogus'"]);
           return true;
         });
         assert.equal(requests(), 1, "must not retry");
@@ -282,6 +282,23 @@ test("the API key never appears in an error message, even when the server echoes
         assert.ok(!JSON.stringify(e).includes(KEY));
         return true;
       });
+    },
+  );
+});
+
+test("logs: a 429 is waited out and retried, then the SSE backfill is read", async () => {
+  const sse =
+    'id: 2026-06-01T12:02:03Z/000000000001\ndata: {"ts":"2026-06-01T12:02:03Z","source":"container","line":"Model loaded."}\n\n' +
+    'id: 2026-06-01T12:02:04Z/000000000002\ndata: {"ts":"2026-06-01T12:02:04Z","source":"system","line":"ready"}\n\n';
+  await withStub(
+    (i) =>
+      i === 0
+        ? { ...problem(429, "Too Many Requests", "slow down"), headers: { "Retry-After": "0" } }
+        : { status: 200, headers: { "Content-Type": "text/event-stream" }, body: sse },
+    async (client, requests) => {
+      const lines = await client.getPodLogs("p1", { tail: 10, idleMs: 100, maxMs: 1000 });
+      assert.deepEqual(lines.map((l) => [l.source, l.line]), [["container", "Model loaded."], ["system", "ready"]]);
+      assert.equal(requests(), 2);
     },
   );
 });

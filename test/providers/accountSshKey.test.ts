@@ -12,6 +12,7 @@ import { startEmulator, type RunpodEmulator } from "../../emulator";
 import { hostProvider, type HostedProvider } from "./dynamicHost";
 import { setProviderSettings } from "../../sdk/providers/providerContext";
 import { keyIdentity } from "../../sdk/ssh/publicKey";
+import type { AccountSshKeyOutputs } from "../../sdk/providers/accountSshKeyProvider";
 
 const run = promisify(execFile);
 let emulator: RunpodEmulator;
@@ -66,12 +67,12 @@ test("each bad key is rejected by check with no HTTP call", async () => {
     const r = await hosted.provider.check({}, { publicKey: key });
     assert.equal(r.failures?.length, 1, key.slice(0, 40));
     assert.equal(r.failures?.[0].property, "publicKey");
-    assert.match(r.failures![0].reason, reason);
-    assert.ok(!r.failures![0].reason.includes(priv.split("\n")[1]), "never echoes a private key");
+    assert.match(r.failures[0].reason, reason);
+    assert.ok(!r.failures[0].reason.includes(priv.split("\n")[1]), "never echoes a private key");
   }
   const crlf = await hosted.provider.check({}, { publicKey: `  ${good}\r\n` });
   assert.deepEqual(crlf.failures, []);
-  assert.equal(crlf.inputs?.publicKey, good, "CRLF and whitespace normalized");
+  assert.equal((crlf.inputs as { publicKey: string }).publicKey, good, "CRLF and whitespace normalized");
   assert.equal(emulator.requests.length, before, "check made no HTTP call");
 });
 
@@ -83,9 +84,9 @@ test("create registers the key without touching the other lines; outputs key, fi
   assert.deepEqual(emulator.accountKeys(), [...others, mine]);
   const fp = execFileSync("ssh-keygen", ["-lf", "-"], { input: mine }).toString().split(" ")[1];
   assert.equal(r.id, fp);
-  assert.equal(r.outs.fingerprint, fp);
-  assert.equal(r.outs.registeredKey, mine);
-  assert.equal(r.outs.alreadyPresent, false);
+  assert.equal((r.outs as AccountSshKeyOutputs).fingerprint, fp);
+  assert.equal((r.outs as AccountSshKeyOutputs).registeredKey, mine);
+  assert.equal((r.outs as AccountSshKeyOutputs).alreadyPresent, false);
 });
 
 test("a key already registered (other comment) is not added twice and is left in place on delete", async () => {
@@ -93,7 +94,7 @@ test("a key already registered (other comment) is not added twice and is left in
   const identity = keyIdentity(mine)!;
   emulator.setAccountKeys([`${identity} set-by-hand`]);
   const r = await hosted.provider.create({ publicKey: mine });
-  assert.equal(r.outs.alreadyPresent, true);
+  assert.equal((r.outs as AccountSshKeyOutputs).alreadyPresent, true);
   assert.deepEqual(emulator.accountKeys(), [`${identity} set-by-hand`]);
   await hosted.provider.delete(r.id, r.outs);
   assert.deepEqual(emulator.accountKeys(), [`${identity} set-by-hand`]);
@@ -137,7 +138,7 @@ test("a comment change updates the line in place; a different key replaces", asy
   assert.deepEqual(d1.replaces, []);
   const u = await hosted.provider.update(r.id, r.outs, { publicKey: mine, comment: "ci@stack" });
   assert.deepEqual(emulator.accountKeys(), [other, `${keyIdentity(mine)} ci@stack`]);
-  assert.equal(u.outs?.registeredKey, `${keyIdentity(mine)} ci@stack`);
+  assert.equal((u.outs as AccountSshKeyOutputs).registeredKey, `${keyIdentity(mine)} ci@stack`);
   const same = await hosted.provider.diff(r.id, u.outs, { publicKey: mine, comment: "ci@stack" });
   assert.equal(same.changes, false, "no spurious diff");
   const d2 = await hosted.provider.diff(r.id, r.outs, { publicKey: newKey() });

@@ -21,6 +21,6 @@ export async function hostProvider(kind: ProviderKind, config: Record<string, st
   const shim = providerShim(kind);
   const serialized = await pulumi.runtime.serializeFunction(() => shim, { allowSecrets: true });
   const provider = requireFromString(serialized.text).handler();
-  await provider.configure?.({ config: { get: (k: string) => config[k], require: (k: string) => config[k] } } as unknown as dynamic.ConfigureRequest);
+  await provider.configure?.({ config: { get: (k: string) => config[k], require: (k: string) => config[k] } });
   return { text: serialized.text, provider: provider as HostedProvider["provider"] };
 }

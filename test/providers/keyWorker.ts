@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   if (checked.failures?.length) throw new Error(JSON.stringify(checked.failures));
   if (action === "delete") {
     // The state a create by this stack would have left: the key was added by us.
-    await provider.delete("id", { ...checked.inputs, registeredKey: checked.inputs?.publicKey as string, alreadyPresent: false });
+    await provider.delete("id", { ...checked.inputs, registeredKey: (checked.inputs as { publicKey: string }).publicKey, alreadyPresent: false });
     process.stdout.write(JSON.stringify({ ok: true }) + "\n");
     return;
   }

@@ -14,6 +14,7 @@ import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { startEmulator, type RunpodEmulator } from "../../emulator";
+import type { PodOutputs } from "../../sdk/providers/podProvider";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const requireFromString = require("require-from-string") as (code: string) => { handler(): Required<dynamic.ResourceProvider> };
@@ -25,7 +26,7 @@ interface Registered {
 }
 const registered: Registered[] = [];
 
-pulumi.runtime.setMocks(
+void pulumi.runtime.setMocks(
   {
     newResource: (args) => {
       registered.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
@@ -110,10 +111,10 @@ test("each resource's __provider, loaded as the host loads it, drives create -> 
   const pc = await podProvider.check({}, podInputs);
   assert.deepEqual(pc.failures, []);
   const pCreated = await podProvider.create(pc.inputs);
-  assert.equal(pCreated.outs.status, "RUNNING");
+  assert.equal((pCreated.outs as PodOutputs).status, "RUNNING");
   assert.equal((await podProvider.read(pCreated.id, pCreated.outs)).id, pCreated.id);
   const pUpdated = await podProvider.update(pCreated.id, pCreated.outs, { ...pc.inputs, env: { X: "1" } });
-  assert.notEqual(pUpdated.outs?.sshPort, pCreated.outs.sshPort);
+  assert.notEqual((pUpdated.outs as PodOutputs).sshPort, (pCreated.outs as PodOutputs).sshPort);
   await podProvider.delete(pCreated.id, pUpdated.outs);
   assert.equal(emulator.pods().length, 0);
 
