@@ -291,7 +291,7 @@ test("logs: a 429 is waited out and retried, then the SSE backfill is read", asy
     'id: 2026-06-01T12:02:03Z/000000000001\ndata: {"ts":"2026-06-01T12:02:03Z","source":"container","line":"Model loaded."}\n\n' +
     'id: 2026-06-01T12:02:04Z/000000000002\ndata: {"ts":"2026-06-01T12:02:04Z","source":"system","line":"ready"}\n\n';
   await withStub(
-    (i) =>
+    (i): StubReply =>
       i === 0
         ? { ...problem(429, "Too Many Requests", "slow down"), headers: { "Retry-After": "0" } }
         : { status: 200, headers: { "Content-Type": "text/event-stream" }, body: sse },
