@@ -1,0 +1,153 @@
+/**
+ * Ready-made `ssh`, `scp`, `sftp` and `rsync` commands and an `~/.ssh/config` block for a pod.
+ *
+ * Rules (FACTS.md section 4):
+ * - `-o IdentitiesOnly=yes` always (agent keys otherwise cause "too many authentication failures").
+ * - host keys: `StrictHostKeyChecking=accept-new` with a known-hosts file per pod, because Runpod reuses
+ *   IP:port pairs and a shared known_hosts then fails with "REMOTE HOST IDENTIFICATION HAS CHANGED".
+ *   Turning checking off is an explicit choice (`hostKeyChecking: "off"`).
+ * - flag case: `ssh -p`, but `scp -P` and `sftp -P`.
+ * - rsync to Runpod needs `--no-owner --no-group` (it fails with chown errors otherwise).
+ * - scp, sftp and rsync work only on the direct path (public IP + mapped port), never through the proxy.
+ * - paths are quoted for a POSIX shell; a leading `~/` stays unquoted so the shell still expands it.
+ */
+
+/** How the commands treat the pod's host key. */
+export type HostKeyChecking = "accept-new" | "strict" | "off";
+
+export interface SshTarget {
+  /** Public IP (direct path), or null when the pod has only the proxy path. */
+  host: string | null;
+  /** Mapped port of 22/tcp, or null. */
+  port: number | null;
+  /** Direct-path user (root on Runpod). */
+  user: string | null;
+  /** Proxy user (`<podHostId>`), or null before a machine is assigned. */
+  proxyUser: string | null;
+  /** Proxy host, `ssh.runpod.io`. */
+  proxyHost: string | null;
+}
+
+export interface SshCommandOptions {
+  /** Path of the private key the commands use (`-i`). */
+  identityFile: string;
+  /** Known-hosts file for this pod. Default: `<identityFile's directory>/known_hosts_runpod_<podId>`. */
+  knownHostsFile?: string;
+  /** Default "accept-new". "off" disables host-key checking (explicit opt-in). */
+  hostKeyChecking?: HostKeyChecking;
+  /** Name of the `Host` entry in the config block. Default `runpod-<podId>`. */
+  hostAlias?: string;
+  /** The pod id, used in default names. */
+  podId: string;
+}
+
+export interface SshCommands {
+  /** `ssh` over the direct path, or the reason there is none. */
+  sshCommand: string;
+  /** `ssh` through Runpod's proxy (interactive shell; add `-tt` to pipe commands), or the reason there is none. */
+  proxySshCommand: string;
+  /** `scp` prefix: append `SRC user@host:DST` (upload) or `user@host:SRC DST` (download). */
+  scpCommand: string;
+  /** `sftp` session command. */
+  sftpCommand: string;
+  /** `rsync` prefix: append `SRC user@host:DST`. */
+  rsyncCommand: string;
+  /** `user@host` for scp/rsync targets, or the reason there is none. */
+  sshTarget: string;
+  /** A `Host` block for `~/.ssh/config`, or a comment with the reason there is none. */
+  sshConfig: string;
+  /** True when scp/sftp/rsync commands are usable (the pod has a direct path). */
+  directPathAvailable: boolean;
+}
+
+/** Quotes one word for a POSIX shell. Plain words stay as they are; a leading `~/` stays unquoted. */
+export function shellQuote(word: string): string {
+  if (word === "") return "''";
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  if (word.startsWith("~/")) return `~/${shellQuote(word.slice(2))}`;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/** Quotes a value for `~/.ssh/config` (double quotes when it has spaces; `~` is expanded by ssh itself). */
+export function sshConfigQuote(value: string): string {
+  if (/[\s"]/.test(value)) return `"${value.replace(/(["\\])/g, "\\$1")}"`;
+  return value;
+}
+
+/** Default per-pod known-hosts file, next to the identity file. */
+export function defaultKnownHostsFile(identityFile: string, podId: string): string {
+  const slash = identityFile.lastIndexOf("/");
+  const dir = slash === -1 ? "." : slash === 0 ? "/" : identityFile.slice(0, slash);
+  return `${dir === "/" ? "" : dir}/known_hosts_runpod_${podId}`;
+}
+
+/** The `-o` options every command shares (as separate argv words, unquoted). */
+export function sshOptionWords(options: SshCommandOptions): string[] {
+  const checking = options.hostKeyChecking ?? "accept-new";
+  const known = options.knownHostsFile ?? defaultKnownHostsFile(options.identityFile, options.podId);
+  const words = ["-o", "IdentitiesOnly=yes"];
+  if (checking === "off") {
+    words.push("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null");
+  } else {
+    words.push("-o", `StrictHostKeyChecking=${checking === "strict" ? "yes" : "accept-new"}`, "-o", `UserKnownHostsFile=${known}`);
+  }
+  return words;
+}
+
+function join(words: string[]): string {
+  return words.map(shellQuote).join(" ");
+}
+
+/** The reason scp/sftp/rsync are not offered, for outputs that would otherwise hold a command. */
+export const NO_DIRECT_PATH_REASON =
+  "unavailable: this pod has no public IP/port for 22/tcp, so only Runpod's SSH proxy works, and the proxy " +
+  "carries an interactive shell only (no scp, sftp, rsync or port forwarding). Use cloud SECURE, or a pod with a public IP.";
+
+/** Builds every command and the config block for one pod. */
+export function buildSshCommands(target: SshTarget, options: SshCommandOptions): SshCommands {
+  const identity = ["-i", options.identityFile];
+  const opts = sshOptionWords(options);
+  const alias = options.hostAlias ?? `runpod-${options.podId}`;
+  const direct = target.host !== null && target.port !== null && target.user !== null;
+  const proxySshCommand =
+    target.proxyUser && target.proxyHost
+      ? join(["ssh", ...identity, "-o", "IdentitiesOnly=yes", `${target.proxyUser}@${target.proxyHost}`])
+      : "unavailable: the pod has no machine assigned yet, so Runpod reports no proxy user.";
+  if (!direct) {
+    return {
+      sshCommand: `${NO_DIRECT_PATH_REASON} Proxy: ${proxySshCommand}`,
+      proxySshCommand,
+      scpCommand: NO_DIRECT_PATH_REASON,
+      sftpCommand: NO_DIRECT_PATH_REASON,
+      rsyncCommand: NO_DIRECT_PATH_REASON,
+      sshTarget: NO_DIRECT_PATH_REASON,
+      sshConfig: `# ${alias}: ${NO_DIRECT_PATH_REASON}`,
+      directPathAvailable: false,
+    };
+  }
+  const port = String(target.port);
+  const userHost = `${target.user}@${target.host}`;
+  const checking = options.hostKeyChecking ?? "accept-new";
+  const known = options.knownHostsFile ?? defaultKnownHostsFile(options.identityFile, options.podId);
+  const rshWords = ["ssh", "-p", port, ...identity, ...opts];
+  const sshConfig = [
+    `Host ${alias}`,
+    `  HostName ${target.host}`,
+    `  Port ${port}`,
+    `  User ${target.user}`,
+    `  IdentityFile ${sshConfigQuote(options.identityFile)}`,
+    "  IdentitiesOnly yes",
+    checking === "off" ? "  StrictHostKeyChecking no" : `  StrictHostKeyChecking ${checking === "strict" ? "yes" : "accept-new"}`,
+    `  UserKnownHostsFile ${checking === "off" ? "/dev/null" : sshConfigQuote(known)}`,
+  ].join("\n");
+  return {
+    sshCommand: join(["ssh", "-p", port, ...identity, ...opts, userHost]),
+    proxySshCommand,
+    scpCommand: join(["scp", "-P", port, ...identity, ...opts]),
+    sftpCommand: join(["sftp", "-P", port, ...identity, ...opts, userHost]),
+    rsyncCommand: `rsync -avz --no-owner --no-group -e ${shellQuote(join(rshWords))}`,
+    sshTarget: userHost,
+    sshConfig,
+    directPathAvailable: true,
+  };
+}
