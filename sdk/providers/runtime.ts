@@ -8,6 +8,7 @@
  */
 import { accountSshKeyProvider } from "./accountSshKeyProvider";
 import { podProvider } from "./podProvider";
+import { localKeyFileProvider } from "./localKeyFileProvider";
 import { configureFromStack, type ConfigReader } from "./providerContext";
 
 /** Bumped only if the shim/runtime contract changes incompatibly. */
@@ -21,4 +22,5 @@ export function configure(config: ConfigReader): void {
 export const providers = {
   accountSshKey: accountSshKeyProvider,
   pod: podProvider,
+  localKeyFile: localKeyFileProvider,
 };

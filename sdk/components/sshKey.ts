@@ -1,0 +1,76 @@
+/**
+ * `SshKey`: the key pods are reached with. An ED25519 key generated declaratively with `@pulumi/tls` (the
+ * private half is a Pulumi secret), or a public key you bring; optionally registered on the Runpod account.
+ * One `SshKey` can serve a whole fleet of `SshPod`s.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
+import { AccountSshKey } from "../resources/accountSshKey";
+import { parsePublicKey } from "../ssh/publicKey";
+
+export interface SshKeyArgs {
+  /**
+   * A public key you already have (one OpenSSH line, e.g. the contents of `~/.ssh/id_ed25519.pub`), validated
+   * like `AccountSshKey.publicKey`. Default: a new ED25519 key generated with `@pulumi/tls`, whose private half
+   * is available as the secret output `privateKeyOpenssh`. Changing it replaces the key (and the pods using it).
+   */
+  publicKey?: pulumi.Input<string>;
+  /**
+   * Register the key in the Runpod account's "SSH Public Keys" (removed again on destroy), so that pods created
+   * with `startSsh` and Runpod's proxy accept it. Default true. Changing it adds or removes the registration.
+   */
+  registerOnAccount?: boolean;
+  /** Label stored with the key on the account. Default `pulumi-runpod-ssh:<project>/<stack>/<name>`. Updates in place. */
+  comment?: pulumi.Input<string>;
+}
+
+/** An SSH key for Runpod pods. */
+export class SshKey extends pulumi.ComponentResource {
+  /** The public key, one OpenSSH line. */
+  public readonly publicKeyOpenssh: pulumi.Output<string>;
+  /** The private key in OpenSSH format (secret); undefined when you brought your own public key. */
+  public readonly privateKeyOpenssh: pulumi.Output<string | undefined>;
+  /** `SHA256:...` fingerprint, as `ssh-keygen -lf` prints it. */
+  public readonly fingerprint: pulumi.Output<string>;
+  /** True when this component generated the key (so `privateKeyOpenssh` is set). */
+  public readonly generated: boolean;
+  /** The account registration, when `registerOnAccount` is true. Pods depend on it so they are created after it. */
+  public readonly accountKey: AccountSshKey | undefined;
+
+  constructor(name: string, args: SshKeyArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+    super("runpod-ssh:index:SshKey", name, {}, opts);
+    if (args.registerOnAccount !== undefined && typeof args.registerOnAccount !== "boolean") {
+      throw new Error(`SshKey "${name}": registerOnAccount must be true or false, got ${typeof args.registerOnAccount}.`);
+    }
+    const parent = { parent: this };
+    this.generated = args.publicKey === undefined;
+    let publicKey: pulumi.Output<string>;
+    if (this.generated) {
+      const key = new tls.PrivateKey(`${name}-ed25519`, { algorithm: "ED25519" }, parent);
+      publicKey = key.publicKeyOpenssh.apply((k) => k.trim());
+      this.privateKeyOpenssh = pulumi.secret(key.privateKeyOpenssh);
+    } else {
+      // Validated here too, so a bad key fails the preview even when it is not registered on the account.
+      publicKey = pulumi.output(args.publicKey!).apply((k) => parsePublicKey(k, `SshKey "${name}": publicKey`).line);
+      this.privateKeyOpenssh = pulumi.output(undefined);
+    }
+    this.publicKeyOpenssh = publicKey;
+    this.fingerprint = publicKey.apply((k) => parsePublicKey(k).fingerprint);
+    this.accountKey =
+      args.registerOnAccount === false
+        ? undefined
+        : new AccountSshKey(
+            `${name}-account`,
+            {
+              publicKey,
+              comment: args.comment ?? `pulumi-runpod-ssh:${pulumi.getProject()}/${pulumi.getStack()}/${name}`,
+            },
+            parent,
+          );
+    this.registerOutputs({
+      publicKeyOpenssh: this.publicKeyOpenssh,
+      privateKeyOpenssh: this.privateKeyOpenssh,
+      fingerprint: this.fingerprint,
+    });
+  }
+}
