@@ -11,3 +11,8 @@ export { readSshBanner } from "./ssh/sshBanner";
 export { AccountSshKey, type AccountSshKeyArgs } from "./resources/accountSshKey";
 export { Pod, defaultPodName, type PodArgs, type PodGpuArgs, type PodCpuArgs, type PodMountsArgs } from "./resources/pod";
 export { addProgressSink } from "./providers/progress";
+export { SshKey, type SshKeyArgs } from "./components/sshKey";
+export { SshPod, type SshPodArgs, type SshdMode } from "./components/sshPod";
+export { LocalKeyFile, type LocalKeyFileArgs } from "./resources/localKeyFile";
+export { SshPassword, type SshPasswordArgs } from "./resources/sshPassword";
+export { buildSshCommands, shellQuote, type HostKeyChecking, type SshCommands } from "./ssh/sshCommands";

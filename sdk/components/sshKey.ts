@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { AccountSshKey } from "../resources/accountSshKey";
+import { LocalKeyFile } from "../resources/localKeyFile";
 import { parsePublicKey } from "../ssh/publicKey";
 
 export interface SshKeyArgs {
@@ -22,6 +23,12 @@ export interface SshKeyArgs {
   registerOnAccount?: boolean;
   /** Label stored with the key on the account. Default `pulumi-runpod-ssh:<project>/<stack>/<name>`. Updates in place. */
   comment?: pulumi.Input<string>;
+  /**
+   * Write the generated private key to this file at `pulumi up` (mode 0600, in a 0700 directory; `~/` is
+   * expanded) and remove it on destroy. Only for a generated key. Default: not written; read the key with
+   * `pulumi stack output --show-secrets`. Changing it moves the file.
+   */
+  privateKeyFile?: string;
 }
 
 /** An SSH key for Runpod pods. */
@@ -36,6 +43,10 @@ export class SshKey extends pulumi.ComponentResource {
   public readonly generated: boolean;
   /** The account registration, when `registerOnAccount` is true. Pods depend on it so they are created after it. */
   public readonly accountKey: AccountSshKey | undefined;
+  /** Where the private key is written (`privateKeyFile`), or undefined. */
+  public readonly privateKeyFile: string | undefined;
+  /** The file resource writing the private key, when `privateKeyFile` is set. */
+  public readonly privateKeyFileResource: LocalKeyFile | undefined;
 
   constructor(name: string, args: SshKeyArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("runpod-ssh:index:SshKey", name, {}, opts);
@@ -44,6 +55,15 @@ export class SshKey extends pulumi.ComponentResource {
     }
     const parent = { parent: this };
     this.generated = args.publicKey === undefined;
+    if (args.privateKeyFile !== undefined) {
+      if (typeof args.privateKeyFile !== "string" || args.privateKeyFile.trim() === "" || args.privateKeyFile.endsWith("/")) {
+        throw new Error(`SshKey "${name}": privateKeyFile must be a file path such as ~/.ssh/runpod-trainer.`);
+      }
+      if (!this.generated) {
+        throw new Error(`SshKey "${name}": privateKeyFile needs a generated key; with publicKey given, you already hold the private key.`);
+      }
+    }
+    this.privateKeyFile = args.privateKeyFile;
     let publicKey: pulumi.Output<string>;
     if (this.generated) {
       const key = new tls.PrivateKey(`${name}-ed25519`, { algorithm: "ED25519" }, parent);
@@ -67,6 +87,10 @@ export class SshKey extends pulumi.ComponentResource {
             },
             parent,
           );
+    this.privateKeyFileResource =
+      args.privateKeyFile !== undefined
+        ? new LocalKeyFile(`${name}-private-key-file`, { path: args.privateKeyFile, content: this.privateKeyOpenssh.apply((k) => k ?? "") }, parent)
+        : undefined;
     this.registerOutputs({
       publicKeyOpenssh: this.publicKeyOpenssh,
       privateKeyOpenssh: this.privateKeyOpenssh,

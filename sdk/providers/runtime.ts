@@ -9,6 +9,7 @@
 import { accountSshKeyProvider } from "./accountSshKeyProvider";
 import { podProvider } from "./podProvider";
 import { localKeyFileProvider } from "./localKeyFileProvider";
+import { passwordProvider } from "./passwordProvider";
 import { configureFromStack, type ConfigReader } from "./providerContext";
 
 /** Bumped only if the shim/runtime contract changes incompatibly. */
@@ -23,4 +24,5 @@ export const providers = {
   accountSshKey: accountSshKeyProvider,
   pod: podProvider,
   localKeyFile: localKeyFileProvider,
+  password: passwordProvider,
 };

@@ -1,0 +1,37 @@
+/**
+ * Quickstart: one SSH-ready Runpod pod.
+ *
+ *   pulumi config set --secret runpod:token <your Runpod API key>     # or export RUNPOD_API_KEY
+ *   pulumi up
+ *   $(pulumi stack output sshCommand)                                 # you are in
+ *
+ * The private key is written to ~/.ssh/runpod-quickstart (mode 0600) and removed by `pulumi destroy`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { SshPod } from "pulumi-runpod-ssh";
+
+const config = new pulumi.Config();
+
+const pod = new SshPod("quickstart", {
+  image: config.get("image") ?? "runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404",
+  // Tried in order until one has capacity.
+  gpu: { ids: config.getObject<string[]>("gpuTypes") ?? ["NVIDIA GeForce RTX 4090", "NVIDIA RTX A5000", "NVIDIA L4"] },
+  cloud: "SECURE",
+  privateKeyFile: config.get("privateKeyFile") ?? "~/.ssh/runpod-quickstart",
+});
+
+export const podId = pod.podId;
+export const host = pod.host;
+export const port = pod.port;
+export const user = pod.user;
+export const sshCommand = pod.sshCommand;
+export const proxySshCommand = pod.proxySshCommand;
+export const scpCommand = pod.scpCommand;
+export const sftpCommand = pod.sftpCommand;
+export const rsyncCommand = pod.rsyncCommand;
+export const sshTarget = pod.sshTarget;
+export const sshConfig = pod.sshConfig;
+export const identityFile = pod.identityFile;
+export const publicKeyOpenssh = pod.publicKeyOpenssh;
+export const fingerprint = pod.fingerprint;
+export const privateKeyOpenssh = pod.privateKeyOpenssh;

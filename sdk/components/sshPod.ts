@@ -1,0 +1,240 @@
+/**
+ * `SshPod`: from `pulumi up` to a working ssh command. Creates (or shares) the key, registers it on the account
+ * before the pod exists (the account's keys reach only pods created afterwards), creates the pod with the key
+ * as `SSH_PUBLIC_KEY` and `PUBLIC_KEY` and `22/tcp` exposed, waits until sshd answers, and hands back
+ * ready-made commands as flat outputs for `pulumi stack output`.
+ *
+ * Three ways in, as Runpod documents them:
+ * - full SSH over the pod's public IP and mapped port (`sshCommand`, and the only path for scp/sftp/rsync);
+ * - basic SSH through Runpod's proxy (`proxySshCommand`; an interactive shell only);
+ * - password login (`passwordLogin: true`; less safe than keys: anyone who gets the password is in).
+ * Images without sshd get a bootstrap start command (`sshdMode: "bootstrap"`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Pod, type PodArgs } from "../resources/pod";
+import { SshPassword } from "../resources/sshPassword";
+import { SshKey } from "./sshKey";
+import { buildSshCommands, NO_DIRECT_PATH_REASON, type HostKeyChecking } from "../ssh/sshCommands";
+import { PASSWORD_HASH_ENV, startArgs, startScript } from "../ssh/startScript";
+
+/** How sshd gets started in the pod. */
+export type SshdMode = "image" | "bootstrap";
+
+export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
+  /**
+   * A shared key (one `SshKey` can serve many pods). Default: a new `SshKey` child named `<name>-key`
+   * (ED25519, registered on the account). Changing it replaces the pod.
+   */
+  sshKey?: SshKey;
+  /** More public keys allowed to log in (e.g. teammates'), each validated at preview. Changing them replaces the pod. */
+  extraPublicKeys?: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Path of the private key the output commands use (`-i`). Default: `privateKeyFile` when set, else
+   * `~/.ssh/runpod-<stack>-<name>` for a generated key, else `~/.ssh/id_ed25519`. Changes outputs only.
+   */
+  identityFile?: string;
+  /**
+   * Write the generated private key to this file at `pulumi up` (mode 0600, in a 0700 directory) and remove it on
+   * destroy. Only when SshPod creates its own key; for a shared `sshKey`, set `privateKeyFile` on the `SshKey`.
+   * Default: not written; read it with `pulumi stack output --show-secrets privateKeyOpenssh`.
+   */
+  privateKeyFile?: string;
+  /**
+   * Host-key checking in the commands: "accept-new" (default; trust on first use, per-pod known-hosts file),
+   * "strict" (the host key must already be known) or "off" (no checking; an explicit, less safe choice).
+   */
+  hostKeyChecking?: HostKeyChecking;
+  /** Known-hosts file the commands use. Default `known_hosts_runpod_<podId>` next to `identityFile`. */
+  knownHostsFile?: string;
+  /** The `Host` name in `sshConfig`. Default `<name>`. */
+  hostAlias?: string;
+  /**
+   * "image" (default): the image starts sshd from `PUBLIC_KEY` (all Runpod images do). "bootstrap": for images
+   * without sshd; the start command installs openssh-server, writes the key to `~/.ssh/authorized_keys`, starts
+   * sshd, then runs `startCommand`. Changing it resets the container.
+   */
+  sshdMode?: SshdMode;
+  /** Bootstrap mode: your own start command, run after sshd starts (in place of `sleep infinity`). Any text is safe. */
+  startCommand?: string;
+  /**
+   * Also allow password login for root with a generated password (secret output `password`). Less safe than
+   * keys; needs the direct path (public IP). Default false. Changing it resets the container.
+   */
+  passwordLogin?: boolean;
+}
+
+const ALLOWED_MODES: SshdMode[] = ["image", "bootstrap"];
+const ALLOWED_CHECKING: HostKeyChecking[] = ["accept-new", "strict", "off"];
+
+/** Rejects invalid combinations up front (at preview), naming the field. */
+function validate(name: string, args: SshPodArgs): void {
+  const fail = (field: string, message: string): never => {
+    throw new Error(`SshPod "${name}": ${field} ${message}`);
+  };
+  const raw = args as SshPodArgs & { sshPublicKeys?: unknown };
+  if (raw.sshPublicKeys !== undefined) fail("sshPublicKeys", "is set by SshPod itself; pass sshKey (shared key) or extraPublicKeys instead.");
+  if (args.sshKey !== undefined && !(args.sshKey instanceof SshKey)) fail("sshKey", "must be an SshKey (new SshKey(...)).");
+  if (args.sshdMode !== undefined && !ALLOWED_MODES.includes(args.sshdMode)) fail("sshdMode", `must be "image" or "bootstrap", got ${JSON.stringify(args.sshdMode)}.`);
+  if (args.hostKeyChecking !== undefined && !ALLOWED_CHECKING.includes(args.hostKeyChecking)) {
+    fail("hostKeyChecking", `must be "accept-new", "strict" or "off", got ${JSON.stringify(args.hostKeyChecking)}.`);
+  }
+  if (args.startCommand !== undefined && args.sshdMode !== "bootstrap") fail("startCommand", 'is only used with sshdMode: "bootstrap" (in image mode, use args).');
+  if (args.startCommand !== undefined && typeof args.startCommand !== "string") fail("startCommand", "must be a string.");
+  if (args.args !== undefined && (args.sshdMode === "bootstrap" || args.passwordLogin)) {
+    fail("args", `cannot be combined with ${args.sshdMode === "bootstrap" ? 'sshdMode: "bootstrap"' : "passwordLogin"}: SshPod builds the start command; put your own command in startCommand (with sshdMode: "bootstrap").`);
+  }
+  if (args.passwordLogin && args.allowProxyOnly) fail("passwordLogin", "needs the direct path (public IP and port); it cannot be combined with allowProxyOnly.");
+  if (args.privateKeyFile !== undefined) {
+    if (typeof args.privateKeyFile !== "string" || args.privateKeyFile.trim() === "") fail("privateKeyFile", "must be a file path such as ~/.ssh/runpod-trainer.");
+    if (args.sshKey) fail("privateKeyFile", "is for the key SshPod creates itself; with a shared sshKey, set privateKeyFile on the SshKey (one file for the whole fleet).");
+  }
+  for (const field of ["identityFile", "knownHostsFile", "hostAlias"] as const) {
+    const v = args[field];
+    if (v !== undefined && (typeof v !== "string" || v.trim() === "" || /[\r\n]/.test(v))) fail(field, "must be a non-empty, single-line string.");
+  }
+  if (args.hostAlias !== undefined && /\s/.test(args.hostAlias)) fail("hostAlias", "must not contain spaces (it becomes a Host line in ~/.ssh/config).");
+}
+
+/** A Runpod pod that is SSH-ready when `pulumi up` returns, with its commands as outputs. */
+export class SshPod extends pulumi.ComponentResource {
+  /** The underlying Pod resource. */
+  public readonly pod: Pod;
+  /** The key used (given or created). */
+  public readonly sshKey: SshKey;
+  public readonly podId: pulumi.Output<string>;
+  /** Public IP of the direct path (null with proxy-only access). */
+  public readonly host: pulumi.Output<string | null>;
+  /** Mapped port of 22/tcp (null with proxy-only access). Changes on every container reset. */
+  public readonly port: pulumi.Output<number | null>;
+  /** Login user on the direct path (`root`). */
+  public readonly user: pulumi.Output<string | null>;
+  /** `ssh` over the direct path, ready to run (or why there is none). */
+  public readonly sshCommand: pulumi.Output<string>;
+  /** `ssh <podHostId>@ssh.runpod.io` through Runpod's proxy (interactive shell; `-tt` for piped commands). */
+  public readonly proxySshCommand: pulumi.Output<string>;
+  /** `scp` prefix: append `SRC user@host:DST` or `user@host:SRC DST` (or why there is none). */
+  public readonly scpCommand: pulumi.Output<string>;
+  /** `sftp` session command (or why there is none). */
+  public readonly sftpCommand: pulumi.Output<string>;
+  /** `rsync` prefix with `--no-owner --no-group`: append `SRC user@host:DST` (or why there is none). */
+  public readonly rsyncCommand: pulumi.Output<string>;
+  /** `user@host` for scp/rsync targets. */
+  public readonly sshTarget: pulumi.Output<string>;
+  /** A `Host` block for `~/.ssh/config`. */
+  public readonly sshConfig: pulumi.Output<string>;
+  /** The private-key path the commands use. */
+  public readonly identityFile: pulumi.Output<string>;
+  public readonly publicKeyOpenssh: pulumi.Output<string>;
+  public readonly fingerprint: pulumi.Output<string>;
+  /** The generated private key (secret); undefined for a public key you brought. */
+  public readonly privateKeyOpenssh: pulumi.Output<string | undefined>;
+  /** Password mode: the root password (secret). */
+  public readonly password: pulumi.Output<string | undefined>;
+  /** Password mode: `ssh root@IP -p PORT` (asks for the password). */
+  public readonly passwordSshCommand: pulumi.Output<string | undefined>;
+  /** Password mode: `scp -P PORT` prefix. */
+  public readonly passwordScpCommand: pulumi.Output<string | undefined>;
+
+  constructor(name: string, args: SshPodArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("runpod-ssh:index:SshPod", name, {}, opts);
+    validate(name, args);
+    const parent = { parent: this };
+    const {
+      sshKey: givenKey,
+      extraPublicKeys,
+      identityFile: givenIdentity,
+      privateKeyFile,
+      hostKeyChecking,
+      knownHostsFile,
+      hostAlias,
+      sshdMode,
+      startCommand,
+      passwordLogin,
+      ...podArgs
+    } = args;
+
+    this.sshKey = givenKey ?? new SshKey(`${name}-key`, { privateKeyFile }, parent);
+    const key = this.sshKey;
+    const identityFile =
+      givenIdentity ?? key.privateKeyFile ?? (key.generated ? `~/.ssh/runpod-${pulumi.getStack()}-${name}` : "~/.ssh/id_ed25519");
+
+    // The key is registered on the account before the pod is created (the account's keys reach only pods
+    // created afterwards).
+    const dependsOn: pulumi.Resource[] = [];
+    if (key.accountKey) dependsOn.push(key.accountKey);
+    const password = passwordLogin ? new SshPassword(`${name}-password`, {}, parent) : undefined;
+
+    let startArgsValue: pulumi.Input<string> | undefined = podArgs.args;
+    if (sshdMode === "bootstrap" || passwordLogin) {
+      const then = sshdMode === "bootstrap" ? (startCommand !== undefined ? { command: startCommand } : "sleep" as const) : "image-start" as const;
+      startArgsValue = startArgs(startScript({ installSshd: sshdMode === "bootstrap", passwordLogin: passwordLogin ?? false, then }));
+    }
+    const env = password
+      ? pulumi.all([podArgs.env ?? {}, password.hash]).apply(([e, hash]) => ({ ...(e as Record<string, string>), [PASSWORD_HASH_ENV]: hash }))
+      : podArgs.env;
+
+    const sshPublicKeys = pulumi
+      .all([key.publicKeyOpenssh, extraPublicKeys ?? []])
+      .apply(([k, extra]) => [k, ...(extra as string[])]);
+
+    this.pod = new Pod(
+      `${name}-pod`,
+      { ...podArgs, args: startArgsValue, env, sshPublicKeys, name: podArgs.name ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}` },
+      { parent: this, dependsOn },
+    );
+    const pod = this.pod;
+
+    this.podId = pod.podId;
+    this.host = pod.publicIp;
+    this.port = pod.sshPort;
+    this.user = pod.sshUser;
+    const commands = pulumi
+      .all([pod.podId, pod.publicIp, pod.sshPort, pod.sshUser, pod.proxyUser, pod.proxyHost])
+      .apply(([podId, host, port, user, proxyUser, proxyHost]) =>
+        buildSshCommands(
+          { host, port, user, proxyUser, proxyHost },
+          { podId, identityFile, knownHostsFile, hostKeyChecking, hostAlias: hostAlias ?? name },
+        ),
+      );
+    this.sshCommand = commands.sshCommand;
+    this.proxySshCommand = commands.proxySshCommand;
+    this.scpCommand = commands.scpCommand;
+    this.sftpCommand = commands.sftpCommand;
+    this.rsyncCommand = commands.rsyncCommand;
+    this.sshTarget = commands.sshTarget;
+    this.sshConfig = commands.sshConfig;
+    this.identityFile = pulumi.output(identityFile);
+    this.publicKeyOpenssh = key.publicKeyOpenssh;
+    this.fingerprint = key.fingerprint;
+    this.privateKeyOpenssh = pulumi.secret(key.privateKeyOpenssh);
+    this.password = password ? pulumi.secret(password.password) : pulumi.output(undefined);
+    const passwordCommands = pulumi.all([pod.publicIp, pod.sshPort]).apply(([host, port]) =>
+      host !== null && port !== null
+        ? { ssh: `ssh root@${host} -p ${port}`, scp: `scp -P ${port}` }
+        : { ssh: NO_DIRECT_PATH_REASON, scp: NO_DIRECT_PATH_REASON },
+    );
+    this.passwordSshCommand = password ? passwordCommands.ssh : pulumi.output(undefined);
+    this.passwordScpCommand = password ? passwordCommands.scp : pulumi.output(undefined);
+
+    this.registerOutputs({
+      podId: this.podId,
+      host: this.host,
+      port: this.port,
+      user: this.user,
+      sshCommand: this.sshCommand,
+      proxySshCommand: this.proxySshCommand,
+      scpCommand: this.scpCommand,
+      sftpCommand: this.sftpCommand,
+      rsyncCommand: this.rsyncCommand,
+      sshTarget: this.sshTarget,
+      sshConfig: this.sshConfig,
+      identityFile: this.identityFile,
+      publicKeyOpenssh: this.publicKeyOpenssh,
+      fingerprint: this.fingerprint,
+      privateKeyOpenssh: this.privateKeyOpenssh,
+      password: this.password,
+      passwordSshCommand: this.passwordSshCommand,
+      passwordScpCommand: this.passwordScpCommand,
+    });
+  }
+}
