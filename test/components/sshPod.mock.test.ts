@@ -1,0 +1,163 @@
+/**
+ * SshKey and SshPod under `pulumi.runtime.setMocks`: the resource graph (ED25519 key, registration before the
+ * pod, key override and 22/tcp), secrets, outputs, and invalid combinations refused at construction.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+
+interface Call {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+  start: number;
+  end: number;
+}
+const calls: Call[] = [];
+let keyDir: string;
+let generated: { pub: string; priv: string };
+
+function sshKeygen(): { pub: string; priv: string } {
+  const file = path.join(keyDir, `k${calls.length}-${Math.random()}`);
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", file]);
+  return { pub: fs.readFileSync(`${file}.pub`, "utf8"), priv: fs.readFileSync(file, "utf8") };
+}
+
+before(() => {
+  keyDir = fs.mkdtempSync(path.join(os.tmpdir(), "comp-"));
+  generated = sshKeygen();
+});
+after(() => fs.rmSync(keyDir, { recursive: true, force: true }));
+
+void pulumi.runtime.setMocks(
+  {
+    newResource: async (args) => {
+      const start = Date.now();
+      const inputs = args.inputs as Record<string, unknown>;
+      let state: Record<string, unknown> = { ...inputs };
+      if (args.type === "tls:index/privateKey:PrivateKey") {
+        state = { ...inputs, publicKeyOpenssh: generated.pub, privateKeyOpenssh: generated.priv };
+      } else if (args.type.endsWith(":AccountSshKey")) {
+        // Registration takes a while: the pod must not be registered before it finished.
+        await new Promise((r) => setTimeout(r, 300));
+      } else if (args.type.endsWith(":Pod")) {
+        state = { ...inputs, podId: "pod123", publicIp: "203.0.113.7", sshPort: 40022, sshUser: "root", proxyUser: "pod123-abcd1234", proxyHost: "ssh.runpod.io", status: "RUNNING" };
+      } else if (args.type.endsWith(":SshPassword")) {
+        state = { ...inputs, password: "CorrectHorseBatteryStaple", hash: "$6$salt$hash" };
+      }
+      calls.push({ type: args.type, name: args.name, inputs, start, end: Date.now() });
+      return { id: `${args.name}-id`, state };
+    },
+    call: (args) => args.inputs as Record<string, unknown>,
+  },
+  "proj",
+  "dev",
+  false,
+);
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sdk = require("../../sdk") as typeof import("../../sdk");
+
+function value<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => resolve(v)));
+}
+function isSecret(o: pulumi.Output<unknown>): Promise<boolean> {
+  return (o as unknown as { isSecret: Promise<boolean> }).isSecret;
+}
+
+test("SshPod: ED25519 key, registered on the account before the pod, key set on the pod, outputs ready", async () => {
+  const pod = new sdk.SshPod("trainer", { image: "runpod/base:1.0.0", gpu: { id: "NVIDIA GeForce RTX 4090" }, ports: ["8888/http"] });
+  const sshCommand = await value(pod.sshCommand);
+  const tlsKey = calls.find((c) => c.type === "tls:index/privateKey:PrivateKey");
+  assert.equal(tlsKey?.inputs.algorithm, "ED25519");
+  const account = calls.find((c) => c.name === "trainer-key-account")!;
+  const podCall = calls.find((c) => c.name === "trainer-pod")!;
+  assert.ok(account && podCall);
+  assert.ok(podCall.start >= account.end, "the pod is registered only after the account key registration finished");
+  assert.deepEqual(podCall.inputs.sshPublicKeys, [generated.pub.trim()]);
+  assert.equal(account.inputs.publicKey, generated.pub.trim());
+
+  // What the provider will send for this pod: both key variables and 22/tcp.
+  const { createPodBody } = await import("../../sdk/pod/podSpec");
+  const body = createPodBody(podCall.inputs, "trainer", { gpuId: "NVIDIA GeForce RTX 4090" });
+  assert.equal(body.env?.PUBLIC_KEY, generated.pub.trim());
+  assert.equal(body.env?.SSH_PUBLIC_KEY, generated.pub.trim());
+  assert.deepEqual(body.ports, ["8888/http", "22/tcp"]);
+
+  assert.equal(sshCommand, "ssh -p 40022 -i ~/.ssh/runpod-dev-trainer -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new -o 'UserKnownHostsFile=~/.ssh/known_hosts_runpod_pod123' root@203.0.113.7");
+  assert.match(await value(pod.scpCommand), /^scp -P 40022 -i /);
+  assert.match(await value(pod.sftpCommand), /^sftp -P 40022 .* root@203\.0\.113\.7$/);
+  assert.match(await value(pod.rsyncCommand), /^rsync -avz --no-owner --no-group -e /);
+  assert.equal(await value(pod.proxySshCommand), "ssh -i ~/.ssh/runpod-dev-trainer -o IdentitiesOnly=yes pod123-abcd1234@ssh.runpod.io");
+  assert.match(await value(pod.sshConfig), /^Host trainer\n {2}HostName 203\.0\.113\.7\n {2}Port 40022\n {2}User root\n {2}IdentityFile ~\/\.ssh\/runpod-dev-trainer\n {2}IdentitiesOnly yes/);
+  assert.equal(await value(pod.host), "203.0.113.7");
+  assert.equal(await value(pod.port), 40022);
+  assert.equal(await value(pod.user), "root");
+  assert.equal(await value(pod.podId), "pod123");
+  assert.equal(await value(pod.publicKeyOpenssh), generated.pub.trim());
+  assert.match(await value(pod.fingerprint), /^SHA256:/);
+  assert.equal(await value(pod.privateKeyOpenssh), generated.priv);
+  assert.equal(await isSecret(pod.privateKeyOpenssh), true, "the private key is a secret output");
+  assert.equal(await isSecret(pod.sshCommand), false);
+});
+
+test("one SshKey serves a fleet; privateKeyFile writes one file; the key is registered once", async () => {
+  const before = calls.length;
+  const key = new sdk.SshKey("fleet", { privateKeyFile: "/tmp/fleet-key" });
+  const pods = [0, 1, 2].map((i) => new sdk.SshPod(`w${i}`, { sshKey: key, image: "i", gpu: { id: "g" } }));
+  await Promise.all(pods.map((p) => value(p.sshCommand)));
+  const mine = calls.slice(before);
+  assert.equal(mine.filter((c) => c.type.endsWith(":AccountSshKey")).length, 1);
+  assert.equal(mine.filter((c) => c.type.endsWith(":LocalKeyFile")).length, 1);
+  assert.equal(mine.filter((c) => c.type.endsWith(":Pod")).length, 3);
+  const file = mine.find((c) => c.type.endsWith(":LocalKeyFile"))!;
+  assert.equal(file.inputs.path, "/tmp/fleet-key");
+  assert.match(await value(pods[1].sshCommand), / -i \/tmp\/fleet-key /, "commands use the written key file");
+});
+
+test("password mode: a secret password, only its hash in the pod env, and the password commands", async () => {
+  const pod = new sdk.SshPod("pw", { image: "runpod/base:1.0.0", gpu: { id: "g" }, passwordLogin: true });
+  assert.equal(await value(pod.passwordSshCommand), "ssh root@203.0.113.7 -p 40022");
+  assert.equal(await value(pod.passwordScpCommand), "scp -P 40022");
+  assert.equal(await isSecret(pod.password), true);
+  const podCall = calls.find((c) => c.name === "pw-pod")!;
+  const env = podCall.inputs.env as Record<string, string>;
+  assert.equal(env.RUNPOD_SSH_PASSWORD_HASH, "$6$salt$hash");
+  assert.ok(!JSON.stringify(podCall.inputs).includes("CorrectHorseBatteryStaple"), "the password itself never reaches the pod");
+  assert.match(String(podCall.inputs.args), /^bash -c 'echo [A-Za-z0-9+/=]+ \| base64 -d/);
+});
+
+test("bootstrap mode builds the start command around the user's own", async () => {
+  const pod = new sdk.SshPod("boot", { image: "ubuntu:22.04", gpu: { id: "g" }, sshdMode: "bootstrap", startCommand: `echo "it's $HOME"` });
+  await value(pod.sshCommand);
+  const args = String(calls.find((c) => c.name === "boot-pod")!.inputs.args);
+  const script = Buffer.from(/echo ([A-Za-z0-9+/=]+) \|/.exec(args)![1], "base64").toString("utf8");
+  assert.match(script, /apt-get install -y --no-install-recommends openssh-server/);
+  const user = Buffer.from(/printf "%s" "([A-Za-z0-9+/=]+)"/.exec(script)![1], "base64").toString("utf8");
+  assert.equal(user, `echo "it's $HOME"`);
+});
+
+test("invalid combinations fail at construction, naming the field", () => {
+  const base = { image: "i", gpu: { id: "g" } };
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ ...base, startCommand: "x" }, /SshPod "bad": startCommand is only used with sshdMode: "bootstrap"/],
+    [{ ...base, sshdMode: "bootstrap", args: "x" }, /SshPod "bad": args cannot be combined with sshdMode/],
+    [{ ...base, passwordLogin: true, args: "x" }, /args cannot be combined with passwordLogin/],
+    [{ ...base, passwordLogin: true, allowProxyOnly: true }, /passwordLogin needs the direct path/],
+    [{ ...base, sshPublicKeys: ["x"] }, /sshPublicKeys is set by SshPod itself/],
+    [{ ...base, sshdMode: "docker" }, /sshdMode must be "image" or "bootstrap"/],
+    [{ ...base, hostKeyChecking: "no" }, /hostKeyChecking must be "accept-new", "strict" or "off"/],
+    [{ ...base, sshKey: {} }, /sshKey must be an SshKey/],
+    [{ ...base, sshKey: new sdk.SshKey("shared") , privateKeyFile: "/tmp/k" }, /privateKeyFile is for the key SshPod creates itself/],
+    [{ ...base, hostAlias: "my host" }, /hostAlias must not contain spaces/],
+    [{ ...base, identityFile: "" }, /identityFile must be a non-empty/],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(() => new sdk.SshPod("bad", args), message);
+  }
+  assert.throws(() => new sdk.SshKey("k2", { publicKey: "ssh-ed25519 AAAA x", privateKeyFile: "/tmp/x" }), /SshKey "k2": privateKeyFile needs a generated key/);
+});
