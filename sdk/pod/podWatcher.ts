@@ -115,10 +115,16 @@ export class PodWatcher {
     return interval;
   }
 
+  private lastTickAt = 0;
+
   private async loop(): Promise<void> {
     this.running = true;
     try {
+      // Waiters come and go between ticks (each `next()` re-subscribes): keep the pace across restarts.
+      const wait = this.lastTickAt + this.intervalMs() - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       while (this.listeners.size > 0) {
+        this.lastTickAt = Date.now();
         let snapshot: Omit<PodSnapshot, "pod"> & { pods?: Pod[] };
         try {
           this.ticks++;
