@@ -48,7 +48,7 @@ async function providerFor(text: string): Promise<Required<dynamic.ResourceProvi
   if (!p) {
     p = requireFromString(text).handler();
     const config = stackConfig();
-    await p.configure({ config: { get: (k: string) => config[k], require: (k: string) => config[k] } } as unknown as dynamic.ConfigureRequest);
+    await p.configure({ config: { get: (k: string) => config[k], require: (k: string) => config[k] } });
     providers.set(text, p);
   }
   return p;
@@ -135,7 +135,7 @@ async function up(programPath: string, stateFile: string): Promise<void> {
     const program = require(path.resolve(programPath)) as Record<string, unknown>;
     for (const [name, value] of Object.entries(program)) {
       state.outputs[name] = pulumi.Output.isInstance(value)
-        ? await new Promise((resolve) => (value as import("@pulumi/pulumi").Output<unknown>).apply((v) => resolve(v)))
+        ? await new Promise((resolve) => (value).apply((v) => resolve(v)))
         : value;
     }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
