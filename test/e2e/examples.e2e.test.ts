@@ -138,3 +138,24 @@ for (const mode of ["image", "override"] as SshMode[]) {
     }
   });
 }
+
+test("examples/custom-image (bootstrap start command) comes up and accepts SSH", async () => {
+  const emulator = await startEmulator({ sshMode: "image", timings: { provisioningMs: 100, startingMs: 100, sshdStartMs: 200 } });
+  const dir = fs.mkdtempSync(path.join(work, "custom-"));
+  try {
+    const state = path.join(dir, "custom.json");
+    await engine(emulator, ["up", path.join(EXAMPLES, "custom-image", "index.js"), state], "runpod-ssh-custom-image", {
+      "runpod-ssh-custom-image:privateKeyFile": path.join(dir, "key"),
+    });
+    const out = readState(state).outputs as Record<string, string>;
+    assert.equal((await shell(out.sshCommand, "'echo bootstrapped'")).trim(), "bootstrapped");
+    const pod = emulator.pods()[0];
+    assert.match(pod.args ?? "", /^bash -c 'echo [A-Za-z0-9+/=]+ \| base64 -d > \/tmp\/pulumi-runpod-ssh-start\.sh/);
+    assert.deepEqual(pod.ports, ["8000/http", "22/tcp"]);
+    await engine(emulator, ["destroy", state], "runpod-ssh-custom-image", {});
+    assert.deepEqual(emulator.pods(), []);
+    assert.deepEqual(emulator.accountKeys(), []);
+  } finally {
+    await emulator.stop();
+  }
+});
