@@ -1,10 +1,11 @@
 /**
  * pulumi-runpod-ssh: SSH-ready Runpod pods from one `pulumi up`.
  *
- * - Pulumi resources: `AccountSshKey` (a key on the Runpod account) and `Pod` (a pod that accepts SSH).
- * - The plain Runpod v2 client (`RunpodClient`) and SSH key helpers, usable without Pulumi.
+ * - Components: `SshKey`, `SshPod`. Resources: `AccountSshKey`, `Pod`, `LocalKeyFile`, `SshPassword`.
+ * - SSH helpers usable without Pulumi: key parsing, the command builder, the banner check.
+ * - The plain Runpod v2 client lives at `pulumi-runpod-ssh/client`, so that a Pulumi program loading this
+ *   entry point does not load the HTTP and validation libraries it only needs inside the providers.
  */
-export * from "./runpod";
 export { PACKAGE_VERSION } from "./version";
 export { parsePublicKey, fingerprintOf, keyIdentity, PublicKeyError, type ParsedPublicKey } from "./ssh/publicKey";
 export { readSshBanner } from "./ssh/sshBanner";

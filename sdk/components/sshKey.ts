@@ -4,7 +4,7 @@
  * One `SshKey` can serve a whole fleet of `SshPod`s.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as tls from "@pulumi/tls";
+import type * as tlsTypes from "@pulumi/tls";
 import { AccountSshKey } from "../resources/accountSshKey";
 import { LocalKeyFile } from "../resources/localKeyFile";
 import { parsePublicKey } from "../ssh/publicKey";
@@ -66,6 +66,9 @@ export class SshKey extends pulumi.ComponentResource {
     this.privateKeyFile = args.privateKeyFile;
     let publicKey: pulumi.Output<string>;
     if (this.generated) {
+      // Loaded only when a key is generated: keeps `require("pulumi-runpod-ssh")` light.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const tls = require("@pulumi/tls") as typeof tlsTypes;
       const key = new tls.PrivateKey(`${name}-ed25519`, { algorithm: "ED25519" }, parent);
       publicKey = key.publicKeyOpenssh.apply((k) => k.trim());
       this.privateKeyOpenssh = pulumi.secret(key.privateKeyOpenssh);
