@@ -10,6 +10,7 @@
  * - a write that would push the set past Runpod's size limit is refused with a message saying so.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
+import { createHash } from "node:crypto";
 import { parsePublicKey, PublicKeyError, keyIdentity } from "../ssh/publicKey";
 import { ACCOUNT_KEY_SET_LIMIT, addKey, hasKey, keySetSize, linesTheApiRefuses, removeKey } from "../ssh/accountKeySet";
 import { runpodClient } from "./providerContext";
@@ -21,6 +22,8 @@ import { UNKNOWN as UNKNOWN_VALUE, type CheckFailure } from "../pod/podSpec";
 export interface AccountSshKeyInputs {
   publicKey: string;
   comment?: string;
+  /** The resource's URN, set by the AccountSshKey class; a short hash of it marks the line as this stack's. */
+  ownerTag?: string;
 }
 
 /** Outputs. */
@@ -47,9 +50,20 @@ export function keySettleMs(): number {
   return Number.isFinite(fromEnv) && fromEnv >= 0 ? fromEnv : 1500;
 }
 
+/**
+ * The ownership mark appended to the registered line: `pulumi:<8 hex of the resource URN>`. It tells a person
+ * reading the account's keys which ones a stack manages, and tells a retried create (after an interrupted one)
+ * that a line already there is its own, so destroy removes it, while a line somebody else registered by hand
+ * (no mark, or another mark) is left alone.
+ */
+export function ownerMark(ownerTag: string): string {
+  return `pulumi:${createHash("sha256").update(ownerTag).digest("hex").slice(0, 8)}`;
+}
+
 function line(inputs: AccountSshKeyInputs): { line: string; identity: string; type: string; fingerprint: string } {
   const parsed = parsePublicKey(inputs.publicKey, "publicKey");
-  const comment = inputs.comment !== undefined ? inputs.comment.trim() : parsed.comment;
+  const label = inputs.comment !== undefined ? inputs.comment.trim() : parsed.comment;
+  const comment = [label, inputs.ownerTag ? ownerMark(inputs.ownerTag) : ""].filter((x) => x !== "").join(" ");
   return {
     line: comment ? `${parsed.identity} ${comment}` : parsed.identity,
     identity: parsed.identity,
@@ -91,7 +105,8 @@ async function settle(round: number): Promise<void> {
 
 /**
  * Adds `keyLine` to the account and makes sure it stays there against concurrent writers.
- * Returns whether the key was already present before we wrote anything.
+ * Returns whether somebody else had already registered the key (same type + base64, another line) before us.
+ * The exact line already there is our own, left by an interrupted earlier attempt: it is adopted.
  */
 export async function registerAccountKey(keyLine: string): Promise<{ alreadyPresent: boolean }> {
   const client = runpodClient();
@@ -101,7 +116,7 @@ export async function registerAccountKey(keyLine: string): Promise<{ alreadyPres
     const current = await client.getSshKeys();
     const merged = addKey(current, keyLine);
     if (alreadyPresent === undefined) {
-      alreadyPresent = merged.alreadyPresent;
+      alreadyPresent = merged.alreadyPresent && !current.includes(keyLine);
       // Somebody else registered it and keeps it registered: nothing to write, nothing to verify.
       if (alreadyPresent) return { alreadyPresent };
     }
@@ -158,6 +173,9 @@ export const accountSshKeyProvider = {
       failures.push({ property: "publicKey", reason: "is required: one OpenSSH public key line, such as the contents of ~/.ssh/id_ed25519.pub." });
     } else if (typeof pk !== "string") {
       failures.push({ property: "publicKey", reason: `must be a string, got ${typeof pk}.` });
+    }
+    if (news.ownerTag !== undefined && news.ownerTag !== UNKNOWN_VALUE && typeof news.ownerTag !== "string") {
+      failures.push({ property: "ownerTag", reason: "must be a string (set by the AccountSshKey class)." });
     }
     const comment = news.comment;
     if (comment !== undefined && comment !== UNKNOWN_VALUE) {

@@ -15,7 +15,8 @@ export interface AccountSshKeyArgs {
   publicKey: pulumi.Input<string>;
   /**
    * Label stored after the key on the account (replaces the key's own comment), e.g. `ci@my-stack`.
-   * Default: the key's own comment. Changing it updates the line in place.
+   * Default: the key's own comment. A short mark `pulumi:<hash of this resource's URN>` follows it, so the
+   * account's key list shows which keys a stack manages. Changing it updates the line in place.
    */
   comment?: pulumi.Input<string>;
 }
@@ -40,6 +41,7 @@ export class AccountSshKey extends pulumi.dynamic.Resource {
       {
         publicKey: args.publicKey,
         comment: args.comment,
+        ownerTag: pulumi.createUrn(name, "pulumi-nodejs:dynamic/runpod-ssh:AccountSshKey", opts?.parent),
         registeredKey: undefined,
         keyType: undefined,
         fingerprint: undefined,

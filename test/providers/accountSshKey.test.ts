@@ -100,6 +100,25 @@ test("a key already registered (other comment) is not added twice and is left in
   assert.deepEqual(emulator.accountKeys(), [`${identity} set-by-hand`]);
 });
 
+test("a retried create adopts the line its interrupted attempt wrote (marked with the owner), so destroy removes it", async () => {
+  const mine = newKey("mine");
+  const ownerTag = "urn:pulumi:dev::proj::pulumi-nodejs:dynamic/runpod-ssh:AccountSshKey::k";
+  const first = await hosted.provider.create({ publicKey: mine, ownerTag });
+  const line = (first.outs as AccountSshKeyOutputs).registeredKey;
+  assert.match(line, / mine pulumi:[0-9a-f]{8}$/, "the line carries the owner mark");
+  // The first attempt's answer was lost (process killed); Pulumi retries the create with the same inputs.
+  const retry = await hosted.provider.create({ publicKey: mine, ownerTag });
+  assert.equal((retry.outs as AccountSshKeyOutputs).alreadyPresent, false, "its own line is not somebody else's key");
+  await hosted.provider.delete(retry.id, retry.outs);
+  assert.deepEqual(emulator.accountKeys(), []);
+  // The same key registered by hand (no mark) is somebody else's: left in place.
+  emulator.setAccountKeys([`${keyIdentity(mine)} mine`]);
+  const other = await hosted.provider.create({ publicKey: mine, ownerTag });
+  assert.equal((other.outs as AccountSshKeyOutputs).alreadyPresent, true);
+  await hosted.provider.delete(other.id, other.outs);
+  assert.deepEqual(emulator.accountKeys(), [`${keyIdentity(mine)} mine`]);
+});
+
 test("delete removes only this key, leaves every other line byte for byte, and succeeds when already gone", async () => {
   const others = [newKey("a"), "sk-unknown-type@x %%% kept as is\t", newKey("b") + " with  spaces"];
   const mine = newKey("mine");
