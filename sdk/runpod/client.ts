@@ -13,7 +13,7 @@
  * ```
  */
 import os from "node:os";
-import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import axios, { type AxiosInstance, type AxiosRequestConfig, type AxiosResponse } from "axios";
 import type { Readable } from "node:stream";
 import type { z } from "zod";
 import {
@@ -229,52 +229,18 @@ export class RunpodClient {
   async getPodLogs(id: string, options: PodLogsOptions = {}): Promise<PodLogLine[]> {
     const tail = Math.max(0, Math.min(5000, Math.floor(options.tail ?? 100)));
     const path = podPath(id, "/logs");
-    const operation = `GET ${path}`;
     const idleMs = options.idleMs ?? 500;
     const maxMs = options.maxMs ?? 5000;
     const query: Record<string, string | number> = { tail };
     if (options.source) query.source = options.source;
 
-    let transientAttempts = 0;
-    for (;;) {
-      const key = requireApiKey(this.apiKey);
-      const release = await this.acquire("foreground");
-      const controller = new AbortController();
-      let response: AxiosResponse<Readable>;
-      try {
-        this.requestCount++;
-        response = await this.http.request<Readable>({
-          method: "GET",
-          url: path,
-          params: query,
-          responseType: "stream",
-          signal: controller.signal,
-          headers: { Authorization: `Bearer ${key}`, Accept: "text/event-stream" },
-        });
-      } catch (error) {
-        release();
-        const err = this.networkError(operation, error, "GET");
-        if (transientAttempts < this.retry.maxTransientRetries) {
-          transientAttempts++;
-          await this.waitTransient(operation, transientAttempts, err.message);
-          continue;
-        }
-        throw err;
-      }
-      this.observe(response);
-      release();
-      if (response.status < 200 || response.status >= 300) {
-        const text = await readAll(response.data, 64 * 1024);
-        const failure = await this.handleFailure(operation, response, text, { retryTransient: true }, transientAttempts, 0);
-        if (failure === "retry-transient") {
-          transientAttempts++;
-          continue;
-        }
-        if (failure === "retry-rate-limit") continue;
-        throw failure;
-      }
-      return readSseLines(response.data, controller, { idleMs, maxMs, maxLines: tail });
-    }
+    const controller = new AbortController();
+    const response = await this.send<Readable>("GET", path, {
+      request: { params: query, responseType: "stream", signal: controller.signal, headers: { Accept: "text/event-stream" } },
+      retryTransient: true,
+      errorBody: (res) => readAll(res.data, 64 * 1024),
+    });
+    return readSseLines(response.data, controller, { idleMs, maxMs, maxLines: tail });
   }
 
   private async acquire(priority: RequestPriority): Promise<() => void> {
@@ -365,24 +331,61 @@ export class RunpodClient {
 
   private async call<T>(method: string, path: string, options: CallOptions<T>): Promise<T> {
     const operation = `${method} ${path}`;
+    const response = await this.send<string>(method, path, {
+      request: {
+        params: options.query,
+        data: options.body === undefined ? undefined : JSON.stringify(options.body),
+        headers: options.body === undefined ? {} : { "Content-Type": "application/json" },
+      },
+      retryTransient: options.retryTransient,
+      priority: options.priority,
+      errorBody: async (res) => res.data,
+    });
+    if (response.status === 204 || response.data === "" || response.data === undefined) {
+      return undefined as T;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(response.data);
+    } catch {
+      throw new RunpodResponseError({
+        operation,
+        status: response.status,
+        problem: { detail: `the response is not JSON: ${String(response.data).slice(0, 200)}` },
+      });
+    }
+    return options.schema ? this.parse(operation, options.schema, json) : (json as T);
+  }
+
+  /**
+   * Sends one call with the limiter, the retries and the error typing; resolves with the 2xx response.
+   * `errorBody` reads a failed response's body (a string, or a stream for the logs endpoint).
+   */
+  private async send<R>(
+    method: string,
+    path: string,
+    options: {
+      request: Omit<AxiosRequestConfig, "method" | "url">;
+      retryTransient: boolean;
+      priority?: RequestPriority;
+      errorBody: (response: AxiosResponse<R>) => Promise<unknown>;
+    },
+  ): Promise<AxiosResponse<R>> {
+    const operation = `${method} ${path}`;
     const key = requireApiKey(this.apiKey);
     let transientAttempts = 0;
     let rateLimitAttempts = 0;
     let rateLimitWaitedMs = 0;
     for (;;) {
       const release = await this.acquire(options.priority ?? "foreground");
-      let response: AxiosResponse<string>;
+      let response: AxiosResponse<R>;
       try {
         this.requestCount++;
-        response = await this.http.request<string>({
+        response = await this.http.request<R>({
+          ...options.request,
           method,
           url: path,
-          params: options.query,
-          data: options.body === undefined ? undefined : JSON.stringify(options.body),
-          headers: {
-            Authorization: `Bearer ${key}`,
-            ...(options.body === undefined ? {} : { "Content-Type": "application/json" }),
-          },
+          headers: { ...(options.request.headers as Record<string, string> | undefined), Authorization: `Bearer ${key}` },
         });
       } catch (error) {
         release();
@@ -396,29 +399,13 @@ export class RunpodClient {
       }
       this.observe(response);
       release();
-
-      if (response.status >= 200 && response.status < 300) {
-        if (response.status === 204 || response.data === "" || response.data === undefined) {
-          return undefined as T;
-        }
-        let json: unknown;
-        try {
-          json = JSON.parse(response.data);
-        } catch {
-          throw new RunpodResponseError({
-            operation,
-            status: response.status,
-            problem: { detail: `the response is not JSON: ${String(response.data).slice(0, 200)}` },
-          });
-        }
-        return options.schema ? this.parse(operation, options.schema, json) : (json as T);
-      }
+      if (response.status >= 200 && response.status < 300) return response;
 
       const started = Date.now();
       const outcome = await this.handleFailure(
         operation,
         response,
-        response.data,
+        await options.errorBody(response),
         options,
         transientAttempts,
         rateLimitAttempts,
