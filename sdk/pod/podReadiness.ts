@@ -30,7 +30,7 @@ export interface ReadinessOptions {
   label: string;
   /** Called with progress lines on long waits. */
   onProgress?: (message: string) => void;
-  /** How often to report progress, in ms. Default 30000. */
+  /** How often to report progress, in ms. Default 30000 (`RUNPOD_SSH_PROGRESS_EVERY_MS` overrides). */
   progressEveryMs?: number;
   /**
    * After a reset: the direct port before it. The old container may still answer right after the PATCH, so
@@ -105,7 +105,8 @@ export async function waitForPodReady(client: RunpodClient, podId: string, optio
   const deadline = started + options.timeoutMs;
   const waitForSsh = options.waitForSsh ?? true;
   const graceMs = options.proxyOnlyGraceMs ?? 30_000;
-  const progressEvery = options.progressEveryMs ?? 30_000;
+  const fromEnv = Number(process.env.RUNPOD_SSH_PROGRESS_EVERY_MS);
+  const progressEvery = options.progressEveryMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 30_000);
   const watcher = podWatcherFor(client);
   let lastPod: Pod | undefined;
   let lastBanner = "";

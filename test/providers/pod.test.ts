@@ -2,6 +2,7 @@
  * Pod against the emulator, driven through the serialized provider as Pulumi's host runs it, with real sshd.
  */
 process.env.RUNPOD_SSH_POLL_INTERVAL_MS = "100";
+process.env.RUNPOD_SSH_PROGRESS_EVERY_MS = "2000";
 import { test, before, after, beforeEach } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
@@ -231,6 +232,8 @@ test("a pod that never gets a public port times out at its deadline with a hint,
     return true;
   });
   assert.ok(Date.now() - t0 < 16_000);
+  const waits = progress.filter((m) => m.startsWith(`pod ${ins.name as string} (`) && /RUNNING, waiting for a public SSH port after \d+ s/.test(m));
+  assert.ok(waits.length >= 3, `progress on the long wait: ${JSON.stringify(progress)}`);
   assert.equal(podsNamed(ins.name as string).length, 0);
 });
 
