@@ -150,7 +150,7 @@ async function waitOrCleanUp(client: RunpodClient, inputs: PodInputs, pod: Pod):
       allowProxyOnly: inputs.allowProxyOnly,
       waitForSsh: inputs.waitForSsh,
       label: inputs.name,
-      onProgress: (m) => reportProgress(m),
+      onProgress: (m) => reportProgress(m, { urn: inputs.ownerTag, ephemeral: true }),
     });
   } catch (e) {
     const message = (e as Error).message;
@@ -211,13 +211,13 @@ export const podProvider = {
       (pods) => pods.find((p) => p.name === inputs.name && p.env?.[OWNER_ENV] === inputs.ownerTag && p.status !== "TERMINATED"),
     );
     if (orphan) {
-      reportProgress(`pod ${inputs.name}: found pod ${orphan.id} left by an interrupted earlier create of this resource; using it instead of creating another`);
+      reportProgress(`pod ${inputs.name}: found pod ${orphan.id} left by an interrupted earlier create of this resource; using it instead of creating another`, { urn: inputs.ownerTag });
       pod = orphan;
     } else {
       const outcome = await createPod(client, specOf(inputs), {
         name: inputs.name,
         owner: inputs.ownerTag,
-        onProgress: (m) => reportProgress(m),
+        onProgress: (m) => reportProgress(m, { urn: inputs.ownerTag }),
       });
       pod = outcome.pod;
     }
@@ -265,13 +265,13 @@ export const podProvider = {
     }
     const resets = Object.keys(body).some((k) => RESETS_CONTAINER.has(k));
     if (resets) {
-      reportProgress(`pod ${news.name} (${id}): updated ${Object.keys(body).join(", ")}; the container restarts, waiting for SSH again`);
+      reportProgress(`pod ${news.name} (${id}): updated ${Object.keys(body).join(", ")}; the container restarts, waiting for SSH again`, { urn: news.ownerTag });
       pod = await waitForPodReady(client, id, {
         timeoutMs: readinessTimeoutMs(news),
         allowProxyOnly: news.allowProxyOnly,
         waitForSsh: news.waitForSsh,
         label: news.name,
-        onProgress: (m) => reportProgress(m),
+        onProgress: (m) => reportProgress(m, { urn: news.ownerTag, ephemeral: true }),
         changedFrom: olds.sshPort !== null && olds.sshPort !== undefined ? { port: olds.sshPort } : undefined,
       });
     }
@@ -280,7 +280,7 @@ export const podProvider = {
 
   async delete(id: string, props: PodOutputs): Promise<void> {
     const gone = !(await terminatePod(runpodClient(), id));
-    if (gone) reportProgress(`pod ${props.name ?? id} (${id}) was already gone`);
+    if (gone) reportProgress(`pod ${props.name ?? id} (${id}) was already gone`, { urn: props.ownerTag });
   },
 };
 

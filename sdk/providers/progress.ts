@@ -7,7 +7,18 @@
  * ids, statuses and timings only.
  */
 
-export type ProgressSink = (message: string, urn?: string) => void;
+/** Where a line belongs and how it is shown. */
+export interface ProgressOptions {
+  /** The resource the line is about (Pulumi shows it under that resource). */
+  urn?: string;
+  /**
+   * A status line that replaces the previous one in the progress display instead of piling up in the
+   * diagnostics (waits of a whole fleet stay readable).
+   */
+  ephemeral?: boolean;
+}
+
+export type ProgressSink = (message: string, options: ProgressOptions) => void;
 
 const sinks = new Set<ProgressSink>();
 
@@ -18,7 +29,7 @@ export function addProgressSink(sink: ProgressSink): () => void {
 }
 
 interface EngineLogger {
-  log(message: string, urn?: string): void;
+  log(message: string, options: ProgressOptions): void;
 }
 
 let engineLogger: EngineLogger | null | undefined;
@@ -48,12 +59,12 @@ function engine(): EngineLogger | null {
     /* eslint-enable @typescript-eslint/no-require-imports */
     const client = new engineGrpc.EngineClient(address, grpc.credentials.createInsecure());
     engineLogger = {
-      log(message: string, urn?: string) {
+      log(message: string, options: ProgressOptions) {
         const req = new enginePb.LogRequest();
         req.setSeverity(enginePb.LogSeverity.INFO);
         req.setMessage(message);
-        if (urn) req.setUrn(urn);
-        req.setEphemeral(false);
+        if (options.urn) req.setUrn(options.urn);
+        req.setEphemeral(options.ephemeral ?? false);
         client.log(req, () => undefined);
       },
     };
@@ -64,9 +75,9 @@ function engine(): EngineLogger | null {
 }
 
 /** Reports one progress line. */
-export function reportProgress(message: string, urn?: string): void {
-  for (const sink of sinks) sink(message, urn);
+export function reportProgress(message: string, options: ProgressOptions = {}): void {
+  for (const sink of sinks) sink(message, options);
   const e = engine();
-  if (e) e.log(message, urn);
+  if (e) e.log(message, options);
   else if (sinks.size === 0) process.stderr.write(`[pulumi-runpod-ssh] ${message}\n`);
 }

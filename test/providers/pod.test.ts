@@ -23,6 +23,7 @@ let dir: string;
 let publicKey: string;
 let n = 0;
 const progress: string[] = [];
+const progressOptions: Array<{ urn?: string; ephemeral?: boolean }> = [];
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "podprov-"));
@@ -30,7 +31,10 @@ before(async () => {
   publicKey = fs.readFileSync(path.join(dir, "id.pub"), "utf8").trim();
   emulator = await startEmulator({ sshMode: "image", rateLimit: false, timings: { provisioningMs: 80, startingMs: 80, sshdStartMs: 150 } });
   hosted = await hostProvider("pod", { "runpod:token": emulator.apiKey, "runpod:apiUrl": emulator.url });
-  addProgressSink((m) => progress.push(m));
+  addProgressSink((m, o) => {
+    progress.push(m);
+    progressOptions.push(o);
+  });
 });
 after(async () => {
   await emulator.stop();
@@ -39,6 +43,7 @@ after(async () => {
 beforeEach(() => {
   emulator.faults.clear();
   progress.length = 0;
+  progressOptions.length = 0;
 });
 
 function inputs(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -234,6 +239,11 @@ test("a pod that never gets a public port times out at its deadline with a hint,
   assert.ok(Date.now() - t0 < 16_000);
   const waits = progress.filter((m) => m.startsWith(`pod ${ins.name as string} (`) && /RUNNING, waiting for a public SSH port after \d+ s/.test(m));
   assert.ok(waits.length >= 3, `progress on the long wait: ${JSON.stringify(progress)}`);
+  const waitOptions = progress.map((m, i) => [m, progressOptions[i]] as const).filter(([m]) => waits.includes(m));
+  assert.ok(
+    waitOptions.every(([, o]) => o.ephemeral === true && o.urn === ins.ownerTag),
+    "wait lines are ephemeral status lines attached to the pod's resource, so a fleet's stay readable",
+  );
   assert.equal(podsNamed(ins.name as string).length, 0);
 });
 
