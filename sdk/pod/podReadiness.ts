@@ -15,7 +15,7 @@ import type { RunpodClient } from "../runpod/client";
 import { RunpodConfigurationError, RunpodNotFoundError, RunpodUnauthorizedError, RunpodForbiddenError } from "../runpod/errors";
 import type { Pod } from "../runpod/schemas";
 import { readSshBanner } from "../ssh/sshBanner";
-import { podWatcherFor } from "./podWatcher";
+import { podWatcherFor, type PodSnapshot } from "./podWatcher";
 
 export interface ReadinessOptions {
   /** Give up after this long, in ms. */
@@ -115,6 +115,7 @@ export async function waitForPodReady(client: RunpodClient, podId: string, optio
   let lastProgress = started;
   let lastError: unknown;
   let resetSeen = !options.changedFrom;
+  let pending: PodSnapshot | undefined;
 
   const fail = async (reason: NotReadyReason, summary: string): Promise<never> => {
     const logs = await lastLogLines(client, podId);
@@ -138,7 +139,8 @@ export async function waitForPodReady(client: RunpodClient, podId: string, optio
       options.onProgress(`pod ${options.label} (${podId}): ${stage} after ${Math.round((now - started) / 1000)} s`);
     }
 
-    const snapshot = await watcher.next(podId, deadline - now);
+    const snapshot = pending ?? (await watcher.next(podId, deadline - now));
+    pending = undefined;
     if (!snapshot) continue;
     if (snapshot.error) {
       if (isFatalClientError(snapshot.error)) throw snapshot.error;
@@ -179,14 +181,22 @@ export async function waitForPodReady(client: RunpodClient, podId: string, optio
     }
     if (direct) {
       if (!waitForSsh) return pod;
-      // Probe until the banner answers or the next tick is due (the port can change after a reset).
-      const probeUntil = Math.min(deadline, Date.now() + watcher.intervalMs());
-      do {
-        const banner = await readSshBanner(direct.host, direct.port, Math.min(3000, Math.max(200, deadline - Date.now())));
-        lastBanner = `${direct.host}:${direct.port}: ${banner.detail}`;
-        if (banner.ok) return pod;
-        await new Promise((r) => setTimeout(r, 200));
-      } while (Date.now() < probeUntil);
+      // Probe (no API call) until the banner answers; stay subscribed meanwhile, and look at the next tick
+      // as soon as it comes (the status or the port can change after a reset).
+      const probeStepMs = Math.min(200, watcher.minIntervalMs / 5);
+      const unsubscribe = watcher.subscribe(podId, (s) => {
+        pending ??= s;
+      });
+      try {
+        while (!pending && Date.now() < deadline) {
+          const banner = await readSshBanner(direct.host, direct.port, Math.min(3000, Math.max(200, deadline - Date.now())));
+          lastBanner = `${direct.host}:${direct.port}: ${banner.detail}`;
+          if (banner.ok) return pod;
+          await new Promise((r) => setTimeout(r, probeStepMs));
+        }
+      } finally {
+        unsubscribe();
+      }
       continue;
     }
     if (options.allowProxyOnly && pod.ssh?.proxy) {

@@ -34,7 +34,7 @@ export class PodWatcher {
   private wake: (() => void) | undefined;
   /** List calls made, for measurements. */
   ticks = 0;
-  private readonly minIntervalMs: number;
+  readonly minIntervalMs: number;
   private readonly pollingShare: number;
 
   constructor(
@@ -110,6 +110,10 @@ export class PodWatcher {
         if (w.quota <= 0) continue;
         const perRequest = (w.windowSeconds * 1000) / w.quota;
         interval = Math.max(interval, perRequest / this.pollingShare);
+        // Spread what is left of this window (beyond the foreground reserve) over the time to its reset, so
+        // that a burst of creates that used most of the window slows polling down instead of stalling it.
+        const spare = w.remaining - w.reserve;
+        if (spare > 0) interval = Math.max(interval, w.resetInMs / spare);
       }
     }
     return interval;
@@ -147,6 +151,9 @@ export class PodWatcher {
           };
         });
         this.wake = undefined;
+        // Woken because every waiter left, but one is back already: keep the pace all the same.
+        const rest = this.lastTickAt + this.intervalMs() - Date.now();
+        if (this.listeners.size > 0 && rest > 0) await new Promise((resolve) => setTimeout(resolve, rest));
       }
     } finally {
       this.running = false;

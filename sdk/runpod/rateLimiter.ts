@@ -36,6 +36,8 @@ interface Window {
   windowMs: number;
   remaining: number;
   resetAt: number;
+  /** The server's `remaining` in its latest answer of the current window. */
+  lastReported?: number;
 }
 
 interface Waiter {
@@ -48,7 +50,8 @@ export interface RateLimiterSnapshot {
   inFlight: number;
   waiting: number;
   pausedForMs: number;
-  windows: Array<{ name: string; quota: number; windowSeconds: number; remaining: number; resetInMs: number }>;
+  /** `reserve`: requests of the window that background calls leave to foreground ones. */
+  windows: Array<{ name: string; quota: number; windowSeconds: number; remaining: number; resetInMs: number; reserve: number }>;
 }
 
 /** Rate limiter for one account. Obtain the shared instance with `rateLimiterFor`. */
@@ -66,7 +69,7 @@ export class AccountRateLimiter {
 
   constructor(options: RateLimiterOptions = {}) {
     this.maxConcurrent = options.maxConcurrent ?? 16;
-    this.backgroundReserve = options.backgroundReserve ?? 0.2;
+    this.backgroundReserve = options.backgroundReserve ?? 0.05;
     this.resetMarginMs = options.resetMarginMs ?? 250;
   }
 
@@ -113,6 +116,11 @@ export class AccountRateLimiter {
     for (const s of states) {
       const w = this.windows.get(s.name);
       if (!w) continue;
+      // Answers can arrive out of order: within a window the server's count only goes down, so an answer
+      // reporting more remaining than one already seen is older; it must not undo the newer count, or the
+      // limiter lets requests past the quota.
+      if (now < w.resetAt && w.lastReported !== undefined && s.remaining > w.lastReported) continue;
+      w.lastReported = s.remaining;
       w.remaining = Math.max(0, s.remaining - othersInFlight);
       w.resetAt = now + s.resetSeconds * 1000;
     }
@@ -129,6 +137,12 @@ export class AccountRateLimiter {
     this.pump();
   }
 
+  /** Requests of a window of `quota` that background calls leave to foreground ones. */
+  backgroundKeep(quota: number): number {
+    const reserve = Math.max(1, Math.floor(quota * this.backgroundReserve));
+    return quota > reserve ? reserve : 0;
+  }
+
   snapshot(): RateLimiterSnapshot {
     const now = Date.now();
     return {
@@ -141,6 +155,7 @@ export class AccountRateLimiter {
         windowSeconds: w.windowMs / 1000,
         remaining: w.remaining,
         resetInMs: Math.max(0, w.resetAt - now),
+        reserve: this.backgroundKeep(w.quota),
       })),
     };
   }
@@ -156,9 +171,9 @@ export class AccountRateLimiter {
       if (now >= w.resetAt) {
         w.remaining = w.quota;
         w.resetAt = now + w.windowMs;
+        w.lastReported = undefined;
       }
-      const reserve = priority === "background" ? Math.max(1, Math.floor(w.quota * this.backgroundReserve)) : 0;
-      const keep = w.quota > reserve ? reserve : 0;
+      const keep = priority === "background" ? this.backgroundKeep(w.quota) : 0;
       if (w.remaining <= keep) wait = Math.max(wait, w.resetAt - now + this.resetMarginMs);
     }
     return wait;

@@ -122,3 +122,10 @@ test("after a 429 every caller is paused until the announced time", async () => 
   (await limiter.acquire())();
   assert.ok(Date.now() - t0 >= 280, "waited out the pause");
 });
+
+test("an older answer arriving late does not undo a newer count", () => {
+  const limiter = new AccountRateLimiter();
+  limiter.observe([{ name: "minute", quota: 10, windowSeconds: 60 }], [{ name: "minute", remaining: 3, resetSeconds: 50 }]);
+  limiter.observe([], [{ name: "minute", remaining: 7, resetSeconds: 51 }]);
+  assert.equal(limiter.snapshot().windows[0].remaining, 3);
+});

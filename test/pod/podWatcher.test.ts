@@ -40,8 +40,14 @@ test("waiters that re-subscribe after every tick keep the pace (no tight loop)",
 });
 
 test("the pace follows the account's quota", () => {
-  const limiter = { snapshot: () => ({ windows: [{ name: "minute", quota: 60, windowSeconds: 60, remaining: 60, resetInMs: 0 }] }) };
+  const limiter = { snapshot: () => ({ windows: [{ name: "minute", quota: 60, windowSeconds: 60, remaining: 60, resetInMs: 0, reserve: 3 }] }) };
   const client = { rateLimiter: limiter } as unknown as RunpodClient;
   assert.equal(new PodWatcher(client, { minIntervalMs: 100, pollingShare: 0.5 }).intervalMs(), 2000);
   assert.equal(new PodWatcher(client, { minIntervalMs: 5000 }).intervalMs(), 5000);
+});
+
+test("after a burst of creates used most of the window, polls spread what is left instead of stalling", () => {
+  const limiter = { snapshot: () => ({ windows: [{ name: "minute", quota: 60, windowSeconds: 60, remaining: 13, resetInMs: 50_000, reserve: 3 }] }) };
+  const client = { rateLimiter: limiter } as unknown as RunpodClient;
+  assert.equal(new PodWatcher(client, { minIntervalMs: 100, pollingShare: 0.5 }).intervalMs(), 5000, "10 spare requests over 50 s");
 });
