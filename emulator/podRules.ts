@@ -55,39 +55,34 @@ export interface PodConfig {
   locked: boolean;
 }
 
-/** `CreatePodRequest`, after schema validation. */
-export interface CreatePodBody {
-  name: string;
+/** Fields both pod bodies take (the spec's `ContainerConfig`, plus mounts, networking and a template). */
+interface ContainerBodyFields {
   image?: string;
   args?: string;
   disk?: number;
   ports?: string[];
   env?: Record<string, string>;
   registry?: string | null;
+  mounts?: PodMounts;
+  globalNetworking?: boolean;
+  templateId?: string;
+}
+
+/** `CreatePodRequest`, after schema validation. */
+export interface CreatePodBody extends ContainerBodyFields {
+  name: string;
   cloud?: Cloud;
   cpu?: { id: string; vcpuCount: number };
   gpu?: { id: string; count?: number; allowedCudaVersions?: string[]; minCudaVersion?: string };
   dataCenterIds?: string[];
-  globalNetworking?: boolean;
-  mounts?: PodMounts;
   startSsh?: boolean;
   startJupyter?: boolean;
-  templateId?: string;
 }
 
 /** `UpdatePodRequest`, after schema validation. */
-export interface UpdatePodBody {
+export interface UpdatePodBody extends ContainerBodyFields {
   name?: string;
-  image?: string;
-  args?: string;
-  disk?: number;
-  ports?: string[];
-  env?: Record<string, string>;
-  registry?: string | null;
-  mounts?: PodMounts;
   locked?: boolean;
-  globalNetworking?: boolean;
-  templateId?: string;
 }
 
 /** Container disk when neither body nor template sets one. */

@@ -13,7 +13,7 @@
  *
  * When every candidate fails with the same 400, that is a problem with the request (a rule violation fails
  * identically everywhere), and the error says so. Every pod carries an owner tag in its env
- * (`PULUMI_RUNPOD_SSH_OWNER`: project/stack/resource), and the lookup after a lost answer, and the adoption of
+ * (`PULUMI_RUNPOD_SSH_OWNER`: the resource's URN), and the lookup after a lost answer, and the adoption of
  * a pod left by an interrupted create, match both its name and that tag.
  */
 import type { RunpodClient } from "../runpod/client";
@@ -27,10 +27,9 @@ import {
 } from "../runpod/errors";
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, sleep } from "../runpod/retryPolicy";
 import type { Pod } from "../runpod/schemas";
-import { OWNER_ENV_NAME, createPodBody, placementCandidates, type PlacementCandidate, type PodSpec } from "./podSpec";
+import { podWatcherFor } from "./podWatcher";
+import { OWNER_ENV, createPodBody, placementCandidates, type PlacementCandidate, type PodSpec } from "./podSpec";
 
-/** The env variable that ties a pod to the Pulumi resource that created it. */
-export const OWNER_ENV = OWNER_ENV_NAME;
 
 /** Retries of one candidate after 5xx or network failures. */
 export const MAX_TRANSIENT_CREATE_RETRIES = 4;
@@ -38,7 +37,7 @@ export const MAX_TRANSIENT_CREATE_RETRIES = 4;
 export interface CreateOptions {
   /** The pod's name (also used to find it again after a lost answer). */
   name: string;
-  /** Owner tag: `project/stack/resource`. */
+  /** Owner tag: the resource's URN. */
   owner: string;
   onProgress?: (message: string) => void;
 }
@@ -56,17 +55,24 @@ function describeCandidate(c: PlacementCandidate): string {
   return `${c.gpuId ?? "CPU"}${where}`;
 }
 
-/** Finds a live pod of ours by name and owner tag (newest first). */
-export async function findOwnedPod(client: RunpodClient, name: string, owner: string): Promise<Pod | undefined> {
-  const pods = await client.listPods();
-  const mine = pods
+/** The live pod of ours among `pods`, by name and owner tag (newest first). */
+function ownedPod(pods: Pod[], name: string, owner: string): Pod | undefined {
+  return pods
     .filter((p) => p.name === name && p.env?.[OWNER_ENV] === owner && p.status !== "TERMINATED")
-    .sort((a, b) => String(b.createdAt ?? "").localeCompare(String(a.createdAt ?? "")));
-  return mine[0];
+    .sort((a, b) => String(b.createdAt ?? "").localeCompare(String(a.createdAt ?? "")))[0];
 }
 
-/** Creates the pod, trying each placement candidate in order (see the file comment). */
+/**
+ * Creates the pod, trying each placement candidate in order (see the file comment). A pod left by an
+ * interrupted earlier create of this resource is adopted instead; the account's pod list for that check is
+ * shared by every create running at once (one request for a whole fleet).
+ */
 export async function createPod(client: RunpodClient, spec: PodSpec, options: CreateOptions): Promise<CreateOutcome> {
+  const orphan = ownedPod(await podWatcherFor(client).recentPods(2000), options.name, options.owner);
+  if (orphan) {
+    options.onProgress?.(`pod ${options.name}: found pod ${orphan.id} left by an interrupted earlier create of this resource; using it instead of creating another`);
+    return { pod: orphan, adopted: true };
+  }
   const candidates = placementCandidates(spec);
   const refusals: Array<{ candidate: PlacementCandidate; error: RunpodApiError }> = [];
 
@@ -95,7 +101,7 @@ export async function createPod(client: RunpodClient, spec: PodSpec, options: Cr
         if (e instanceof RunpodTransientError) {
           // The pod may have been created even though the answer was lost: look before creating again.
           if (e.maybeCommitted) {
-            const existing = await findOwnedPod(client, options.name, options.owner);
+            const existing = ownedPod(await client.listPods(), options.name, options.owner);
             if (existing) {
               options.onProgress?.(`pod ${options.name}: the create answer was lost (${e.detail ?? "no detail"}), but the pod exists (${existing.id}); using it`);
               return { pod: existing, candidate, adopted: true };

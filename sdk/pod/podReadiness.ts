@@ -9,7 +9,7 @@
  * pod's status, ports, `ssh` block and last log lines.
  *
  * Status comes from the account-wide watcher (one list call per tick for every waiting pod); the banner
- * check runs between ticks and starts the moment `ssh.direct` appears.
+ * check starts the moment `ssh.direct` appears and keeps probing (no API call) while the next tick arrives.
  */
 import type { RunpodClient } from "../runpod/client";
 import { RunpodConfigurationError, RunpodNotFoundError, RunpodUnauthorizedError, RunpodForbiddenError } from "../runpod/errors";

@@ -27,7 +27,7 @@ export function containsUnknown(value: unknown): boolean {
 
 export const MAX_ENV_VARS = 50;
 /** Env variable naming the Pulumi resource that owns a pod (see podCreate.ts). */
-export const OWNER_ENV_NAME = "PULUMI_RUNPOD_SSH_OWNER";
+export const OWNER_ENV = "PULUMI_RUNPOD_SSH_OWNER";
 export const MAX_HTTP_PORTS = 10;
 export const DEFAULT_READINESS_TIMEOUT_SECONDS = 15 * 60;
 
@@ -273,11 +273,11 @@ export function checkPodSpec(raw: unknown): CheckFailure[] {
       if (!ENV_NAME_RE.test(name)) fail(`env.${name}`, "is not a valid variable name (letters, digits and _, not starting with a digit).");
     }
     const keyVars = ["PUBLIC_KEY", "SSH_PUBLIC_KEY"].filter((k) => !names.includes(k) && (spec.sshPublicKeys?.length ?? 0) > 0).length;
-    const extra = keyVars + (names.includes(OWNER_ENV_NAME) ? 0 : 1);
+    const extra = keyVars + (names.includes(OWNER_ENV) ? 0 : 1);
     if (names.length + extra > MAX_ENV_VARS) {
       fail(
         "env",
-        `has ${names.length} variables (+${extra} this package adds: ${keyVars ? "PUBLIC_KEY, SSH_PUBLIC_KEY and " : ""}${OWNER_ENV_NAME}); Runpod allows at most ${MAX_ENV_VARS} in all. Remove ${names.length + extra - MAX_ENV_VARS}.`,
+        `has ${names.length} variables (+${extra} this package adds: ${keyVars ? "PUBLIC_KEY, SSH_PUBLIC_KEY and " : ""}${OWNER_ENV}); Runpod allows at most ${MAX_ENV_VARS} in all. Remove ${names.length + extra - MAX_ENV_VARS}.`,
       );
     }
   }

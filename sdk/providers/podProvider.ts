@@ -5,7 +5,7 @@
  * - diff: names exactly what changed; gpu, cpu, cloud, data centers, template, SSH keys, create-time flags and
  *   the mount kind replace the pod (delete before create: a GPU pod is not paid twice, and the old pod frees its
  *   GPU); the rest is a PATCH.
- * - create: adopts a pod left by an interrupted create of this same resource, else creates one (podCreate.ts),
+ * - create: creates the pod, or adopts one left by an interrupted create of this same resource (podCreate.ts),
  *   then waits for SSH (podReadiness.ts). On any failure after the pod exists it is terminated, unless
  *   `keepOnFailure`, so nothing is left billing.
  * - read: refreshes status, IP and port (they change after a reset or migration); a pod deleted outside
@@ -19,7 +19,7 @@ import { RunpodNotFoundError } from "../runpod/errors";
 import type { Pod, UpdatePodRequest } from "../runpod/schemas";
 import {
   DEFAULT_READINESS_TIMEOUT_SECONDS,
-  UNKNOWN,
+  OWNER_ENV,
   checkPodSpec,
   containsUnknown,
   normalizedKeyLines,
@@ -27,17 +27,16 @@ import {
   portsWithSsh,
   type PodSpec,
 } from "../pod/podSpec";
-import { OWNER_ENV, createPod } from "../pod/podCreate";
+import { createPod } from "../pod/podCreate";
 import { PodNotReadyError, waitForPodReady } from "../pod/podReadiness";
 import { terminatePod } from "../pod/podDelete";
-import { podWatcherFor } from "../pod/podWatcher";
 import { runpodClient } from "./providerContext";
 import { reportProgress } from "./progress";
 
 /** Inputs as stored in state: the pod spec plus the owner tag the Pod class adds. */
 export interface PodInputs extends PodSpec {
   name: string;
-  /** `project/stack/resource`, set by the Pod class; identifies the pod's owner in its env. */
+  /** The resource's URN, set by the Pod class; identifies the pod's owner in its env. */
   ownerTag: string;
 }
 
@@ -206,21 +205,11 @@ export const podProvider = {
 
   async create(inputs: PodInputs): Promise<dynamic.CreateResult> {
     const client = runpodClient();
-    let pod: Pod;
-    const orphan = await podWatcherFor(client).recentPods(2000).then(
-      (pods) => pods.find((p) => p.name === inputs.name && p.env?.[OWNER_ENV] === inputs.ownerTag && p.status !== "TERMINATED"),
-    );
-    if (orphan) {
-      reportProgress(`pod ${inputs.name}: found pod ${orphan.id} left by an interrupted earlier create of this resource; using it instead of creating another`, { urn: inputs.ownerTag });
-      pod = orphan;
-    } else {
-      const outcome = await createPod(client, specOf(inputs), {
-        name: inputs.name,
-        owner: inputs.ownerTag,
-        onProgress: (m) => reportProgress(m, { urn: inputs.ownerTag }),
-      });
-      pod = outcome.pod;
-    }
+    const { pod } = await createPod(client, specOf(inputs), {
+      name: inputs.name,
+      owner: inputs.ownerTag,
+      onProgress: (m) => reportProgress(m, { urn: inputs.ownerTag }),
+    });
     const ready = await waitOrCleanUp(client, inputs, pod);
     return { id: pod.id, outs: outputsFrom(inputs, ready) };
   },
@@ -284,4 +273,3 @@ export const podProvider = {
   },
 };
 
-export { UNKNOWN };

@@ -24,7 +24,7 @@ export type RequestPriority = "foreground" | "background";
 export interface RateLimiterOptions {
   /** Requests allowed in flight at once for the account. Default 16. */
   maxConcurrent?: number;
-  /** Share of each window's quota that background requests leave untouched. Default 0.2 (at least 1 request). */
+  /** Share of each window's quota that background requests leave untouched. Default 0.05 (at least 1 request). */
   backgroundReserve?: number;
   /** Extra wait after a window's announced reset before sending into it again, in ms. Default 250. */
   resetMarginMs?: number;

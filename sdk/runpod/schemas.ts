@@ -129,39 +129,34 @@ export interface PodMounts {
   network?: Array<{ volumeId: string; path: string }>;
 }
 
-/** `CreatePodRequest`, the body of `POST /v2/pods`. Unknown fields are a 422. */
-export interface CreatePodRequest {
-  name: string;
+/** The container settings both pod bodies take (the spec's `ContainerConfig`, plus mounts and networking). */
+export interface PodContainerFields {
   image?: string;
   templateId?: string;
-  gpu?: CreateGpuConfig;
-  cpu?: CreateCpuConfig;
-  cloud?: Cloud;
-  dataCenterIds?: string[];
-  disk?: number;
   args?: string;
+  disk?: number;
   ports?: string[];
   env?: Record<string, string>;
   registry?: string | null;
   mounts?: PodMounts;
   globalNetworking?: boolean;
+}
+
+/** `CreatePodRequest`, the body of `POST /v2/pods`. Unknown fields are a 422. */
+export interface CreatePodRequest extends PodContainerFields {
+  name: string;
+  gpu?: CreateGpuConfig;
+  cpu?: CreateCpuConfig;
+  cloud?: Cloud;
+  dataCenterIds?: string[];
   startJupyter?: boolean;
   startSsh?: boolean;
 }
 
 /** `UpdatePodRequest`, the body of `PATCH /v2/pods/{id}`. `env` replaces the whole env. */
-export interface UpdatePodRequest {
+export interface UpdatePodRequest extends PodContainerFields {
   name?: string;
-  image?: string;
-  args?: string;
-  disk?: number;
-  ports?: string[];
-  env?: Record<string, string>;
-  registry?: string | null;
-  mounts?: PodMounts;
   locked?: boolean;
-  globalNetworking?: boolean;
-  templateId?: string;
 }
 
 /** Formats zod issues as `path: message` lines for error messages. */
