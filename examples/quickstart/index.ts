@@ -18,6 +18,8 @@ const pod = new SshPod("quickstart", {
   gpu: { ids: config.getObject<string[]>("gpuTypes") ?? ["NVIDIA GeForce RTX 4090", "NVIDIA RTX A5000", "NVIDIA L4"] },
   cloud: "SECURE",
   privateKeyFile: config.get("privateKeyFile") ?? "~/.ssh/runpod-quickstart",
+  // Optional: `pulumi config set --path 'env.MY_VAR' value` (a change updates the pod in place).
+  env: config.getObject<Record<string, string>>("env"),
 });
 
 export const podId = pod.podId;

@@ -11,6 +11,7 @@ import { podProvider } from "./podProvider";
 import { localKeyFileProvider } from "./localKeyFileProvider";
 import { passwordProvider } from "./passwordProvider";
 import { configureFromStack, type ConfigReader } from "./providerContext";
+import { atDynamicBoundary } from "./dynamicBoundary";
 
 /** Bumped only if the shim/runtime contract changes incompatibly. */
 export const RUNTIME_CONTRACT = 1;
@@ -21,8 +22,8 @@ export function configure(config: ConfigReader): void {
 }
 
 export const providers = {
-  accountSshKey: accountSshKeyProvider,
-  pod: podProvider,
-  localKeyFile: localKeyFileProvider,
-  password: passwordProvider,
+  accountSshKey: atDynamicBoundary(accountSshKeyProvider),
+  pod: atDynamicBoundary(podProvider),
+  localKeyFile: atDynamicBoundary(localKeyFileProvider),
+  password: atDynamicBoundary(passwordProvider),
 };

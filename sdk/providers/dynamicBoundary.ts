@@ -1,0 +1,35 @@
+/**
+ * The boundary between Pulumi's dynamic-provider host and our provider logic.
+ *
+ * The host passes the serialized provider itself (`__provider`, the shim's source text) inside every olds,
+ * news, inputs and props it hands to a dynamic provider, and puts it back into every result on its own. Our
+ * providers validate their inputs strictly (an unknown field is a typo), so the key is removed here, before any
+ * provider method sees it.
+ */
+import type * as dynamic from "@pulumi/pulumi/dynamic";
+
+/** The property under which the dynamic-provider host stores the serialized provider. */
+export const SERIALIZED_PROVIDER_KEY = "__provider";
+
+/** A copy of `value` without the host's `__provider` property (other values are returned as they are). */
+export function withoutSerializedProvider<T>(value: T): T {
+  if (!value || typeof value !== "object" || Array.isArray(value) || !(SERIALIZED_PROVIDER_KEY in value)) return value;
+  const { [SERIALIZED_PROVIDER_KEY]: _dropped, ...rest } = value as Record<string, unknown>;
+  return rest as T;
+}
+
+/** The CRUD methods every provider of this package has. */
+export type CrudProvider = Required<Omit<dynamic.ResourceProvider, "configure">>;
+
+/** The provider with every property bag it receives cleaned of `__provider`. */
+export function atDynamicBoundary(provider: CrudProvider): CrudProvider {
+  const clean = withoutSerializedProvider;
+  return {
+    check: (olds, news) => provider.check(clean(olds), clean(news)),
+    diff: (id, olds, news) => provider.diff(id, clean(olds), clean(news)),
+    create: (inputs) => provider.create(clean(inputs)),
+    read: (id, props) => provider.read(id, clean(props)),
+    update: (id, olds, news) => provider.update(id, clean(olds), clean(news)),
+    delete: (id, props) => provider.delete(id, clean(props)),
+  };
+}

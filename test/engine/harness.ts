@@ -1,0 +1,141 @@
+/**
+ * The real-engine suite's shared pieces: the toolchain (built on first use, see scripts/toolchain.ts), an
+ * isolated workspace per test, a stack of one of the example programs configured against an emulator, and the
+ * shell that runs a generated command the way a user pastes it.
+ */
+import { execFile } from "node:child_process";
+import fs from "node:fs";
+import path from "node:path";
+import { startEmulator, type RunpodEmulator, type SshMode } from "../../emulator";
+import { ensureToolchain, type Toolchain } from "../../scripts/toolchain";
+import {
+  createWorkspace,
+  pulumi,
+  pulumiOk,
+  type EngineWorkspace,
+  type PulumiOptions,
+  type PulumiResult,
+} from "../../scripts/engine/workspace";
+
+/** dist/test/engine -> repository root. */
+export const ROOT = path.resolve(__dirname, "..", "..", "..");
+export const EXAMPLES_SOURCE = path.join(ROOT, "examples");
+export const EXAMPLES_BUILT = path.join(ROOT, "dist", "examples");
+/** Project folders of engine runs (git-ignored). */
+export const RUNS_DIR = path.join(ROOT, ".engine-runs");
+/** A cold toolchain build takes minutes; the first test waits for it. */
+export const TOOLCHAIN_TIMEOUT_MS = 40 * 60_000;
+
+let toolchain: Promise<Toolchain> | undefined;
+
+/** The toolchain, built once per process; progress goes to stderr so a long first build is visible. */
+export function getToolchain(): Promise<Toolchain> {
+  toolchain ??= ensureToolchain((line) => process.stderr.write(`[toolchain] ${line}\n`));
+  return toolchain;
+}
+
+export interface ExampleStack {
+  ws: EngineWorkspace;
+  emulator: RunpodEmulator;
+  /** The example's folder (Pulumi.yaml) and its compiled program. */
+  cwd: string;
+  program: string;
+  /** Runs a pulumi command in this stack; resolves whatever the exit code. */
+  run(args: string[], options?: Partial<PulumiOptions>): Promise<PulumiResult>;
+  /** Runs a pulumi command and throws with its output unless it exits 0. */
+  ok(args: string[], options?: Partial<PulumiOptions>): Promise<PulumiResult>;
+  outputs(): Promise<Record<string, unknown>>;
+  /** Destroys (best effort), stops the emulator, removes the workspace. */
+  close(): Promise<void>;
+}
+
+export interface StackOptions {
+  example: "quickstart" | "fleet" | "custom-image" | string;
+  sshMode?: SshMode;
+  config?: Record<string, string>;
+  /** Account keys somebody else registered before the stack ran. */
+  foreignKeys?: string[];
+  timings?: { provisioningMs?: number; startingMs?: number; sshdStartMs?: number };
+  /** A program folder other than examples/<example> (e.g. test programs), holding Pulumi.yaml; built copy in dist. */
+  programDir?: { source: string; built: string };
+}
+
+export async function openExampleStack(options: StackOptions): Promise<ExampleStack> {
+  const tc = await getToolchain();
+  const emulator = await startEmulator({
+    sshMode: options.sshMode ?? "image",
+    timings: { provisioningMs: 200, startingMs: 200, sshdStartMs: 300, ...options.timings },
+  });
+  const ws = createWorkspace(tc);
+  // The project folder: a copy of the example's Pulumi.yaml inside the repository (so the dynamic-provider
+  // plugin resolves @pulumi/pulumi from node_modules, as in a user's project) but outside the example, so
+  // stack config files never land in examples/.
+  const source = options.programDir?.source ?? path.join(EXAMPLES_SOURCE, options.example);
+  fs.mkdirSync(RUNS_DIR, { recursive: true });
+  const cwd = fs.mkdtempSync(path.join(RUNS_DIR, `${path.basename(source)}-`));
+  fs.copyFileSync(path.join(source, "Pulumi.yaml"), path.join(cwd, "Pulumi.yaml"));
+  const program = path.join(options.programDir?.built ?? path.join(EXAMPLES_BUILT, options.example), "index.js");
+  const env = { RUNPOD_SSH_KEY_SETTLE_MS: "200" };
+  const run = (args: string[], extra: Partial<PulumiOptions> = {}) =>
+    pulumi(ws, args, { cwd, program, ...extra, env: { ...env, ...extra.env } });
+  const ok = (args: string[], extra: Partial<PulumiOptions> = {}) =>
+    pulumiOk(ws, args, { cwd, program, ...extra, env: { ...env, ...extra.env } });
+  let closed = false;
+  const stack: ExampleStack = {
+    ws,
+    emulator,
+    cwd,
+    program,
+    run,
+    ok,
+    async outputs() {
+      const result = await ok(["stack", "output", "--json", "--show-secrets"]);
+      return JSON.parse(result.stdout) as Record<string, unknown>;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await run(["destroy", "--yes", "--skip-preview", "--non-interactive"], { timeoutMs: 180_000 });
+      } finally {
+        await emulator.stop();
+        ws.remove();
+        fs.rmSync(cwd, { recursive: true, force: true });
+      }
+    },
+  };
+  try {
+    if (options.foreignKeys) emulator.setAccountKeys(options.foreignKeys);
+    await ok(["stack", "init", "engine", "--non-interactive"]);
+    await ok(["config", "set", "runpod:apiUrl", emulator.url]);
+    await ok(["config", "set", "--secret", "runpod:token", emulator.apiKey]);
+    for (const [key, value] of Object.entries(options.config ?? {})) await ok(["config", "set", key, value]);
+  } catch (e) {
+    await emulator.stop();
+    ws.remove();
+    fs.rmSync(cwd, { recursive: true, force: true });
+    throw e;
+  }
+  return stack;
+}
+
+/** Runs a generated command line (plus extra shell words) the way a user pastes it into a shell. */
+export async function shell(command: string, extra = "", input?: string): Promise<string> {
+  const child = execFile("sh", ["-c", `${command} ${extra}`], { timeout: 60_000 });
+  child.stdin?.end(input ?? "");
+  let stdout = "";
+  let stderr = "";
+  child.stdout?.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  if (code !== 0) throw new Error(`\`${command} ${extra}\` exited ${code}: ${stderr}`);
+  return stdout;
+}
+
+/** A throwaway ED25519 public key with a comment, as a teammate would have registered by hand. */
+export function teammateKey(dir: string, comment: string): string {
+  const file = path.join(dir, comment);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  require("node:child_process").execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
+  return fs.readFileSync(`${file}.pub`, "utf8").trim();
+}
