@@ -88,7 +88,8 @@ const standIn: provider.Provider = {
     if (news.algorithm !== "ED25519") {
       return { inputs: news, failures: [{ property: "algorithm", reason: `Algorithm ${JSON.stringify(news.algorithm)} is not ED25519, the only one the stand-in tls plugin serves.` }] };
     }
-    return { inputs: news };
+    // The real plugin fills in the schema defaults at check, so they are in the inputs diff compares.
+    return { inputs: { ...news, ecdsaCurve: news.ecdsaCurve ?? "P224", rsaBits: news.rsaBits ?? 2048 } };
   },
   async diff(_id, _urn, olds, news) {
     const replaces = ["algorithm", "ecdsaCurve", "rsaBits"].filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
@@ -96,7 +97,7 @@ const standIn: provider.Provider = {
   },
   async create(_urn, inputs) {
     const id = crypto.randomBytes(20).toString("hex");
-    return { id, outs: { ...inputs, ecdsaCurve: "P224", rsaBits: 2048, ...ed25519KeyMaterial() } };
+    return { id, outs: { ...inputs, ...ed25519KeyMaterial() } };
   },
   async read(id, _urn, props) {
     return { id, props };
