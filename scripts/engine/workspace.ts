@@ -18,7 +18,34 @@ export interface EngineWorkspace {
   dir: string;
   toolchain: Toolchain;
   env: NodeJS.ProcessEnv;
+  /** Stops processes left by this workspace's runs, then deletes the folder. */
   remove(): void;
+}
+
+/**
+ * Plugins a SIGKILLed `pulumi` leaves behind (the engine cannot stop them) are recognised by this workspace's
+ * PULUMI_HOME in their environment, and killed. Linux only (reads /proc); elsewhere it does nothing.
+ */
+export function killLeftoverProcesses(ws: Pick<EngineWorkspace, "dir">): number[] {
+  const marker = `PULUMI_HOME=${path.join(ws.dir, "pulumi-home")}`;
+  const killed: number[] = [];
+  let pids: string[] = [];
+  try {
+    pids = fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid);
+  } catch {
+    return killed;
+  }
+  for (const pid of pids) {
+    try {
+      const environ = fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+      if (!environ.includes(marker)) continue;
+      process.kill(Number(pid), "SIGKILL");
+      killed.push(Number(pid));
+    } catch {
+      // gone already, or not ours to read
+    }
+  }
+  return killed;
 }
 
 export interface PulumiResult {
@@ -78,7 +105,16 @@ export function createWorkspace(toolchain: Toolchain, prefix = "runpod-ssh-engin
     NO_COLOR: "1",
     RUNPOD_API_KEY: "",
   };
-  return { dir, toolchain, env, remove: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  const ws: EngineWorkspace = {
+    dir,
+    toolchain,
+    env,
+    remove: () => {
+      killLeftoverProcesses(ws);
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return ws;
 }
 
 interface HostedProgram {
