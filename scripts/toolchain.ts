@@ -115,13 +115,14 @@ function cachedBinary(version: string): string | undefined {
   return fs.existsSync(path.join(buildDir(version), "bin", "BUILD-INFO.json")) && fs.existsSync(bin) ? bin : undefined;
 }
 
-function checkFreeDisk(dir: string): void {
+/** Throws a ToolchainError saying what to do when `dir`'s disk has less than `required` bytes free. */
+export function checkFreeDisk(dir: string, required = REQUIRED_FREE_BYTES): void {
   fs.mkdirSync(dir, { recursive: true });
   const stats = fs.statfsSync(dir);
   const free = stats.bavail * stats.bsize;
-  if (free < REQUIRED_FREE_BYTES) {
+  if (free < required) {
     throw new ToolchainError(
-      `Building the Pulumi CLI needs about ${(REQUIRED_FREE_BYTES / 1024 ** 3).toFixed(0)} GB free for Go's module and build ` +
+      `Building the Pulumi CLI needs about ${(required / 1024 ** 3).toFixed(0)} GB free for Go's module and build ` +
         `caches, but ${dir} has ${(free / 1024 ** 3).toFixed(1)} GB free. Free some space, or point ` +
         "PULUMI_RUNPOD_SSH_TOOLCHAIN_DIR (and GOCACHE/GOMODCACHE) at a larger disk, or install the Pulumi CLI " +
         `(>= ${MINIMUM_PULUMI_VERSION}) on PATH.`,
@@ -129,7 +130,7 @@ function checkFreeDisk(dir: string): void {
   }
 }
 
-async function goVersion(): Promise<string> {
+export async function goVersion(): Promise<string> {
   try {
     const { stdout } = await run("go", ["version"], { timeout: 60_000 });
     return stdout.trim();

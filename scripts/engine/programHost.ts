@@ -9,6 +9,7 @@
  *
  * Prints `PORT=<n>` once listening and exits when its stdin closes or on SIGTERM.
  */
+import { createRequire } from "node:module";
 import path from "node:path";
 
 interface GrpcServer {
@@ -24,9 +25,9 @@ function main(): void {
     process.exit(2);
   }
   const entry = path.resolve(programMain);
-  /* eslint-disable @typescript-eslint/no-require-imports */
+   
   // The grpc-js copy @pulumi/pulumi itself uses, so the service definitions and the server agree.
-  const sdkRequire = require("node:module").createRequire(require.resolve("@pulumi/pulumi")) as NodeJS.Require;
+  const sdkRequire = createRequire(require.resolve("@pulumi/pulumi"));
   const grpc = sdkRequire("@grpc/grpc-js") as {
     Server: new (options?: object) => GrpcServer;
     ServerCredentials: { createInsecure(): unknown };
@@ -36,7 +37,7 @@ function main(): void {
   };
   const languageService = sdkRequire("./proto/language_grpc_pb") as { LanguageRuntimeService: unknown };
   const { grpcChannelOptions } = sdkRequire("./runtime/settings") as { grpcChannelOptions?: object };
-  /* eslint-enable @typescript-eslint/no-require-imports */
+   
 
   const program = async (): Promise<Record<string, unknown>> => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

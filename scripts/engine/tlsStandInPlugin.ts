@@ -81,25 +81,28 @@ function tlsVersion(): string {
   return (require("@pulumi/tls/package.json") as { version: string }).version;
 }
 
+type Props = Record<string, unknown>;
+
 const standIn: provider.Provider = {
   version: tlsVersion(),
-  async check(urn, _olds, news) {
-    if (!urn.endsWith(`::${PRIVATE_KEY_TYPE}`) && !urn.includes(`$${PRIVATE_KEY_TYPE}::`)) refuse(`Resource ${urn}`);
+  async check(urn: string, _olds: Props, news: Props) {
+    if (!urn.includes(`$${PRIVATE_KEY_TYPE}::`) && !urn.includes(`::${PRIVATE_KEY_TYPE}::`)) refuse(`Resource ${urn}`);
     if (news.algorithm !== "ED25519") {
-      return { inputs: news, failures: [{ property: "algorithm", reason: `Algorithm ${JSON.stringify(news.algorithm)} is not ED25519, the only one the stand-in tls plugin serves.` }] };
+      const reason = `Algorithm ${JSON.stringify(news.algorithm)} is not ED25519, the only one the stand-in tls plugin serves.`;
+      return { inputs: news, failures: [{ property: "algorithm", reason }] };
     }
     // The real plugin fills in the schema defaults at check, so they are in the inputs diff compares.
     return { inputs: { ...news, ecdsaCurve: news.ecdsaCurve ?? "P224", rsaBits: news.rsaBits ?? 2048 } };
   },
-  async diff(_id, _urn, olds, news) {
+  async diff(_id: string, _urn: string, olds: Props, news: Props) {
     const replaces = ["algorithm", "ecdsaCurve", "rsaBits"].filter((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
     return { changes: replaces.length > 0, replaces, deleteBeforeReplace: false };
   },
-  async create(_urn, inputs) {
+  async create(_urn: string, inputs: Props) {
     const id = crypto.randomBytes(20).toString("hex");
     return { id, outs: { ...inputs, ...ed25519KeyMaterial() } };
   },
-  async read(id, _urn, props) {
+  async read(id: string, _urn: string, props: Props) {
     return { id, props };
   },
   async delete() {

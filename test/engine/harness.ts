@@ -3,7 +3,7 @@
  * isolated workspace per test, a stack of one of the example programs configured against an emulator, and the
  * shell that runs a generated command the way a user pastes it.
  */
-import { execFile } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { startEmulator, type RunpodEmulator, type SshMode } from "../../emulator";
@@ -50,7 +50,8 @@ export interface ExampleStack {
 }
 
 export interface StackOptions {
-  example: "quickstart" | "fleet" | "custom-image" | string;
+  /** The folder name under examples/ ("quickstart", "fleet", "custom-image"), or a label for `programDir`. */
+  example: string;
   sshMode?: SshMode;
   config?: Record<string, string>;
   /** Account keys somebody else registered before the stack ran. */
@@ -135,7 +136,6 @@ export async function shell(command: string, extra = "", input?: string): Promis
 /** A throwaway ED25519 public key with a comment, as a teammate would have registered by hand. */
 export function teammateKey(dir: string, comment: string): string {
   const file = path.join(dir, comment);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  require("node:child_process").execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
   return fs.readFileSync(`${file}.pub`, "utf8").trim();
 }

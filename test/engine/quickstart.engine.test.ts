@@ -26,8 +26,8 @@ before(
 
 const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
 
-async function sshWorks(stack: ExampleStack): Promise<Record<string, unknown>> {
-  const out = await stack.outputs();
+async function sshWorks(stack: ExampleStack): Promise<Record<string, string>> {
+  const out = (await stack.outputs()) as Record<string, string>;
   const said = await shell(String(out.sshCommand), "'echo ok-from-$RUNPOD_POD_ID'");
   assert.equal(said.trim(), `ok-from-${out.podId}`, "the sshCommand output runs a remote command");
   return out;
