@@ -58,10 +58,16 @@ test("quickstart under the real engine: preview, up, commands, state, no-change 
     const local = path.join(work, "payload in.bin");
     fs.writeFileSync(local, payload);
     const remote = path.join(fs.mkdtempSync(path.join(work, "remote ")), "payload.bin");
-    await shell(String(out.scpCommand), `'${local}' '${out.sshTarget}:${remote}'`);
+    await shell(out.scpCommand, `'${local}' '${out.sshTarget}:${remote}'`);
     const back = path.join(work, "payload back.bin");
-    await shell(String(out.scpCommand), `'${out.sshTarget}:${remote}' '${back}'`);
+    await shell(out.scpCommand, `'${out.sshTarget}:${remote}' '${back}'`);
     assert.ok(fs.readFileSync(back).equals(payload), "scp round trip keeps every byte");
+    const sftpBack = path.join(work, "sftp back.bin");
+    const remoteDir = path.dirname(remote);
+    await shell(out.sftpCommand, "", `put "${local}" "${remoteDir}/sftp.bin"\nget "${remoteDir}/sftp.bin" "${sftpBack}"\nbye\n`);
+    assert.ok(fs.readFileSync(sftpBack).equals(payload), "sftp round trip keeps every byte");
+    await shell(out.rsyncCommand, `'${local}' '${out.sshTarget}:${remoteDir}/rsync.bin'`);
+    assert.ok(fs.readFileSync(path.join(remoteDir, "rsync.bin")).equals(payload), "rsync copies the file");
 
     // The CI recipe: the key from `pulumi stack output --show-secrets privateKeyOpenssh` works.
     const shown = await stack.ok(["stack", "output", "--show-secrets", "privateKeyOpenssh"]);
