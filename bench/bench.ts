@@ -19,6 +19,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runFleet, type FleetResult, type Variant } from "./fleet";
+import { engineFigures, renderEngineReport, type EngineFigures } from "./engine";
 import { importCost, previewCalls, providerBytes } from "./once";
 import { judge, renderReport, type BenchResults, type FleetTriple } from "./report";
 import { scaledSettings } from "./settings";
@@ -33,6 +34,7 @@ Options:
   --scale <x>      time scale of boot delays, quota window and poll floor; 1 = the real platform
                    (30 s boot, 60 requests a minute), default 0.1
   --json <path>    also write every figure as JSON to <path>
+  --no-engine      skip the real-engine figures (pulumi up/preview under the real CLI)
   --help           show this help
 `;
 
@@ -43,12 +45,13 @@ interface Options {
   sizes: number[];
   scale: number;
   json?: string;
+  engine: boolean;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options | "help" {
-  const options: Options = { sizes: [1, 10, 50], scale: 0.1 };
+  const options: Options = { sizes: [1, 10, 50], scale: 0.1, engine: true };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -80,6 +83,9 @@ function parseArgs(argv: string[]): Options | "help" {
       case "--json":
         options.json = path.resolve(value());
         break;
+      case "--no-engine":
+        options.engine = false;
+        break;
       default:
         throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
     }
@@ -102,7 +108,7 @@ function summary(r: FleetResult): string {
   return `${(r.wallMs / 1000).toFixed(2)} s, ${r.requests} requests, latency median ${Math.round(r.latencyMedianMs)} ms, ${r.failed} failed`;
 }
 
-async function main(options: Options): Promise<BenchResults> {
+async function main(options: Options): Promise<BenchResults & { engine?: EngineFigures }> {
   const started = Date.now();
   const settings = scaledSettings(options.scale);
   // Read by the SDK when its watcher and key provider are first used: set before any provider call.
@@ -136,7 +142,8 @@ async function main(options: Options): Promise<BenchResults> {
       }
       fleets.push({ size, ours: byVariant.ours, naiveLimited: byVariant["naive-limited"], naiveUnlimited: byVariant["naive-unlimited"] });
     }
-    return { settings, fleets, preview, providerBytes: bytes, importCost: imports, runSeconds: (Date.now() - started) / 1000 };
+    const engine = options.engine ? await engineFigures(settings, log) : undefined;
+    return { settings, fleets, preview, providerBytes: bytes, importCost: imports, engine, runSeconds: (Date.now() - started) / 1000 };
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
@@ -160,6 +167,7 @@ async function cli(): Promise<number> {
   const results = await main(options);
   const verdicts = judge(results);
   process.stdout.write(`${renderReport(results, verdicts)}\n`);
+  if (results.engine) process.stdout.write(`\n${renderEngineReport(results.engine)}\n`);
   if (options.json) {
     fs.writeFileSync(options.json, `${JSON.stringify({ ...results, targets: verdicts }, null, 2)}\n`);
     log(`figures written to ${options.json}`);

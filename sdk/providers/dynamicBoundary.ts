@@ -6,6 +6,7 @@
  * providers validate their inputs strictly (an unknown field is a typo), so the key is removed here, before any
  * provider method sees it.
  */
+import fs from "node:fs";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 
 /** The property under which the dynamic-provider host stores the serialized provider. */
@@ -21,15 +22,31 @@ export function withoutSerializedProvider<T>(value: T): T {
 /** The CRUD methods every provider of this package has. */
 export type CrudProvider = Required<Omit<dynamic.ResourceProvider, "configure">>;
 
-/** The provider with every property bag it receives cleaned of `__provider`. */
-export function atDynamicBoundary(provider: CrudProvider): CrudProvider {
+/**
+ * Benchmark hook: with `PULUMI_RUNPOD_SSH_TIMING_LOG=<file>` set, each provider call appends one JSON line
+ * `{kind, op, start, end}` (ms since the epoch) to that file, so the engine's own overhead can be told apart
+ * from the providers' time. Off (and free) otherwise; the lines hold no inputs.
+ */
+async function timed<T>(kind: string, op: string, call: () => Promise<T>): Promise<T> {
+  const file = process.env.PULUMI_RUNPOD_SSH_TIMING_LOG;
+  if (!file) return call();
+  const start = Date.now();
+  try {
+    return await call();
+  } finally {
+    fs.appendFileSync(file, `${JSON.stringify({ kind, op, start, end: Date.now() })}\n`);
+  }
+}
+
+/** The provider with every property bag it receives cleaned of `__provider` (and timed for the benchmark). */
+export function atDynamicBoundary(kind: string, provider: CrudProvider): CrudProvider {
   const clean = withoutSerializedProvider;
   return {
-    check: (olds, news) => provider.check(clean(olds), clean(news)),
-    diff: (id, olds, news) => provider.diff(id, clean(olds), clean(news)),
-    create: (inputs) => provider.create(clean(inputs)),
-    read: (id, props) => provider.read(id, clean(props)),
-    update: (id, olds, news) => provider.update(id, clean(olds), clean(news)),
-    delete: (id, props) => provider.delete(id, clean(props)),
+    check: (olds, news) => timed(kind, "check", () => provider.check(clean(olds), clean(news))),
+    diff: (id, olds, news) => timed(kind, "diff", () => provider.diff(id, clean(olds), clean(news))),
+    create: (inputs) => timed(kind, "create", () => provider.create(clean(inputs))),
+    read: (id, props) => timed(kind, "read", () => provider.read(id, clean(props))),
+    update: (id, olds, news) => timed(kind, "update", () => provider.update(id, clean(olds), clean(news))),
+    delete: (id, props) => timed(kind, "delete", () => provider.delete(id, clean(props))),
   };
 }

@@ -22,8 +22,8 @@ export function configure(config: ConfigReader): void {
 }
 
 export const providers = {
-  accountSshKey: atDynamicBoundary(accountSshKeyProvider),
-  pod: atDynamicBoundary(podProvider),
-  localKeyFile: atDynamicBoundary(localKeyFileProvider),
-  password: atDynamicBoundary(passwordProvider),
+  accountSshKey: atDynamicBoundary("accountSshKey", accountSshKeyProvider),
+  pod: atDynamicBoundary("pod", podProvider),
+  localKeyFile: atDynamicBoundary("localKeyFile", localKeyFileProvider),
+  password: atDynamicBoundary("password", passwordProvider),
 };
