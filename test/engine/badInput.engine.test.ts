@@ -10,13 +10,13 @@ import { getToolchain, openExampleStack, ROOT, TOOLCHAIN_TIMEOUT_MS, type Exampl
 before(() => getToolchain(), { timeout: TOOLCHAIN_TIMEOUT_MS });
 
 const PROGRAM = {
-  source: path.join(ROOT, "test", "engine", "programs", "bad-input"),
-  built: path.join(ROOT, "dist", "test", "engine", "programs", "bad-input"),
+  source: path.join(ROOT, "test", "engine", "programs", "from-config"),
+  built: path.join(ROOT, "dist", "test", "engine", "programs", "from-config"),
 };
 
 async function previewWith(config: Record<string, unknown>): Promise<{ stack: ExampleStack; output: string; code: number | null }> {
   const stack = await openExampleStack({
-    example: "bad-input",
+    example: "from-config",
     programDir: PROGRAM,
     config: Object.fromEntries(Object.entries(config).map(([k, v]) => [k, JSON.stringify(v)])),
   });
