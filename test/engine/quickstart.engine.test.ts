@@ -109,7 +109,7 @@ test("quickstart under the real engine: preview, up, commands, state, no-change 
     assert.notEqual(replaced.podId, out.podId, "a new pod");
     assert.deepEqual(stack.emulator.pods().map((p) => p.id), [replaced.podId], "the old pod is gone");
 
-    // Refresh after a reset outside Pulumi picks up the new port; the next up puts it in the commands.
+    // Refresh after a reset outside Pulumi picks up the new port; refresh --run-program puts it in the commands.
     const podId = String(replaced.podId);
     await stack.emulator.resetPod(podId);
     await waitFor(() => stack.emulator.pods()[0]?.status === "RUNNING" && stack.emulator.pods()[0]?.sshdReadyAt !== null);
@@ -118,9 +118,10 @@ test("quickstart under the real engine: preview, up, commands, state, no-change 
     await stack.ok(["refresh", "--yes", "--skip-preview", "--non-interactive"]);
     const refreshedPod = stateResource((await stack.ok(["stack", "export"])).stdout, "Pod");
     assert.equal(refreshedPod.outputs.sshPort, newPort, "refresh recorded the new port");
-    await stack.ok(UP);
+    await stack.ok(["refresh", "--run-program", "--yes", "--skip-preview", "--non-interactive"]);
     const afterReset = await sshWorks(stack);
-    assert.equal(afterReset.port, newPort);
+    assert.equal(afterReset.port, newPort, "refresh --run-program puts the new port into the command outputs");
+    await stack.ok([...UP, "--expect-no-changes"]);
 
     // Refresh after the pod was deleted outside Pulumi reports it gone; the next up creates it again.
     const response = await fetch(`${stack.emulator.url}/v2/pods/${podId}`, {
