@@ -20,13 +20,13 @@ import type { Pod, UpdatePodRequest } from "../runpod/schemas";
 import {
   DEFAULT_READINESS_TIMEOUT_SECONDS,
   OWNER_ENV,
-  checkPodSpec,
   containsUnknown,
   normalizedKeyLines,
   podEnv,
   portsWithSsh,
   type PodSpec,
 } from "../pod/podSpec";
+import { checkPodSpec } from "../pod/podCheck";
 import { createPod } from "../pod/podCreate";
 import { PodNotReadyError, waitForPodReady } from "../pod/podReadiness";
 import { terminatePod } from "../pod/podDelete";
@@ -174,9 +174,9 @@ async function waitOrCleanUp(client: RunpodClient, inputs: PodInputs, pod: Pod):
 export const podProvider = {
   async check(_olds: unknown, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const { ownerTag, ...spec } = news;
-    const failures = checkPodSpec(spec);
+    const failures = checkPodSpec(spec, typeof ownerTag === "string" ? ownerTag : "");
     if (typeof ownerTag !== "string" || ownerTag === "") {
-      failures.push({ property: "ownerTag", reason: "is missing; create pods through the Pod class, which sets it." });
+      failures.push({ property: "ownerTag", reason: "ownerTag is missing; create pods through the Pod class, which sets it." });
     }
     const inputs: Record<string, unknown> = { ...news };
     if (failures.length === 0 && Array.isArray(news.sshPublicKeys) && !containsUnknown(news.sshPublicKeys)) {

@@ -2,6 +2,7 @@
  * The reliability scenarios: key races, faults during create, crashes in the middle, a rate-limit storm and bad
  * input; each returns its line of the table. The secrets scan (in suite.ts) runs over everything they saw.
  */
+import { generateKeyPairSync } from "node:crypto";
 import { startEmulator, type RunpodEmulator } from "../../emulator";
 import { hostProvider, type HostedProvider } from "../providers/dynamicHost";
 import { addProgressSink } from "../../sdk/providers/progress";
@@ -315,6 +316,32 @@ export async function rateLimitStorm(size: SuiteSize, transcript: Transcript): P
   }
 }
 
+/** Public key lines OpenSSH refuses to load, built from a good one; each with what is wrong. */
+function unloadableKeys(goodLine: string): Array<[string, string]> {
+  const blob = Buffer.from(goodLine.split(" ")[1], "base64");
+  const length = (n: number): Buffer => Buffer.from([0, 0, 0, n]);
+  const edKey = blob.subarray(19);
+  const sshString = (b: Buffer | string): Buffer => {
+    const body = Buffer.from(b);
+    return Buffer.concat([Buffer.from([0, 0, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
+  };
+  const rsa = generateKeyPairSync("rsa", { modulusLength: 512 }).publicKey.export({ format: "jwk" });
+  const mpint = (b64url: string): Buffer => sshString(Buffer.concat([Buffer.from([0]), Buffer.from(b64url, "base64url")]));
+  const rsa512 = Buffer.concat([sshString("ssh-rsa"), mpint(rsa.e!), mpint(rsa.n!)]);
+  const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ format: "jwk" });
+  const point = Buffer.concat([Buffer.from([4]), Buffer.from(ec.x!, "base64url"), Buffer.from(ec.y!, "base64url")]);
+  const curveMismatch = Buffer.concat([sshString("ecdsa-sha2-nistp256"), sshString("nistp384"), sshString(point)]);
+  return [
+    [`ssh-rsa ${rsa512.toString("base64")} small`, "512-bit RSA"],
+    [`ecdsa-sha2-nistp256 ${curveMismatch.toString("base64")}`, "ECDSA curve name mismatch"],
+    [`ssh-ed25519 ${Buffer.concat([blob.subarray(0, 15), length(31), edKey.subarray(0, 31)]).toString("base64")}`, "ed25519 key of 31 bytes"],
+    [`ssh-ed25519 ${Buffer.concat([blob, Buffer.from([7])]).toString("base64")}`, "a byte after the key"],
+    [`ssh-ed25519 ${blob.subarray(0, 40).toString("base64")}`, "blob cut short"],
+    [`${goodLine} bell\u0007`, "control character in the comment"],
+    [`${goodLine}\u0000`, "NUL at the end"],
+  ];
+}
+
 /** At least 40 malformed inputs: each must be rejected at check, naming the input, with no HTTP call. */
 export async function badInput(transcript: Transcript): Promise<ScenarioResult> {
   const emulator = await startEmulator({ sshd: false, rateLimit: false });
@@ -349,8 +376,8 @@ export async function badInput(transcript: Transcript): Promise<ScenarioResult> 
     [pod, { ...base, ports: Array.from({ length: 11 }, (_, i) => `${9000 + i}/http`) }, "ports"],
     [pod, { ...base, ports: ["22/http"] }, "ports"],
     [pod, { ...base, env: { PORT: 8080 } }, "env.PORT"],
-    [pod, { ...base, env: { "BAD NAME": "x" } }, "env.BAD NAME"],
-    [pod, { ...base, env: { "1ST": "x" } }, "env.1ST"],
+    [pod, { ...base, env: { "BAD NAME": "x" } }, 'env["BAD NAME"]'],
+    [pod, { ...base, env: { "1ST": "x" } }, 'env["1ST"]'],
     [pod, { ...base, env: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`V${i}`, "x"])) }, "env"],
     [pod, { ...base, env: { QUOTED: null } }, "env.QUOTED"],
     [pod, { ...base, name: "" }, "name"],
@@ -375,8 +402,24 @@ export async function badInput(transcript: Transcript): Promise<ScenarioResult> 
     [pod, { ...base, imageName: "typo" }, "imageName"],
     [pod, { ...base, args: "start\u0000" }, "args"],
     [pod, { ...base, ownerTag: undefined }, "ownerTag"],
-    [file, { path: "/tmp/keys dir/", content: good.privateKey }, "privateKeyFile"],
-    [file, { path: "/tmp/key", content: good.publicKey }, "privateKeyFile"],
+    [file, { path: "/tmp/keys dir/", content: good.privateKey }, "path"],
+    [file, { path: "/tmp/key", content: good.publicKey }, "path"],
+    // Keys OpenSSH will not load, and control characters (issue 10).
+    ...unloadableKeys(good.publicKey).flatMap(([line]): Array<[HostedProvider, Record<string, unknown>, string]> => [
+      [key, { publicKey: line }, "publicKey"],
+      [pod, { ...base, sshPublicKeys: [good.publicKey, line] }, "sshPublicKeys[1]"],
+    ]),
+    // Env the container cannot receive.
+    [pod, { ...base, env: { BIG: "x".repeat(131_100) } }, "env.BIG"],
+    [pod, { ...base, env: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`V${i}`, "x".repeat(100_000)])) }, "env"],
+    [pod, { ...base, args: "x".repeat(1_100_000) }, "args"],
+    // Image references Docker cannot pull.
+    [pod, { ...base, image: "Runpod/pytorch:2.1" }, "image"],
+    [pod, { ...base, image: "docker pull runpod/base:1.0.0" }, "image"],
+    [pod, { ...base, image: "https://ghcr.io/org/img:1" }, "image"],
+    [pod, { ...base, image: "runpod/base:" }, "image"],
+    [pod, { ...base, image: "runpod/base@sha256:abc" }, "image"],
+    [pod, { ...base, image: "runpod//base" }, "image"],
   ];
   let rejected = 0;
   const misses: string[] = [];
@@ -385,7 +428,9 @@ export async function badInput(transcript: Transcript): Promise<ScenarioResult> 
     for (const [provider, inputs, property] of cases) {
       const r = await provider.provider.check({}, inputs);
       for (const f of r.failures ?? []) transcript.add("check failure", `${f.property}: ${f.reason}`);
-      const hit = (r.failures ?? []).find((f) => f.property === property && f.reason.trim().length > 10);
+      // Reported on the top-level input (the engine prints its value), the nested path named in the sentence.
+      const topLevel = /^[^.[]+/.exec(property)![0];
+      const hit = (r.failures ?? []).find((f) => f.property === topLevel && f.reason.trim().length > 10 && (topLevel === property || f.reason.includes(property)));
       if (hit) rejected++;
       else misses.push(`${property}: ${JSON.stringify(r.failures ?? [])}`);
     }
