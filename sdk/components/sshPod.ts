@@ -56,14 +56,16 @@ export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
   /**
    * "image" (default): the image starts sshd from `PUBLIC_KEY` (all Runpod images do). "bootstrap": for images
    * without sshd; the start command installs openssh-server, writes the key to `~/.ssh/authorized_keys`, starts
-   * sshd, then runs `startCommand`. Changing it resets the container.
+   * sshd, then runs `startCommand`. Turning it on resets the container; turning it off replaces the pod (the API
+   * cannot give the image its own start command back).
    */
   sshdMode?: SshdMode;
   /** Bootstrap mode: your own start command, run after sshd starts (in place of `sleep infinity`). Any text is safe. */
   startCommand?: string;
   /**
    * Also allow password login for root with a generated password (secret output `password`). Less safe than
-   * keys; needs the direct path (public IP). Default false. Changing it resets the container.
+   * keys; needs the direct path (public IP). Default false. Turning it on resets the container; turning it off
+   * replaces the pod (its start command is removed, and the API cannot give the image its own back).
    */
   passwordLogin?: boolean;
 }

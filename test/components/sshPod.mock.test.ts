@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import type { PodInputs, PodOutputs } from "../../sdk/providers/podProvider";
 
 interface Call {
   type: string;
@@ -206,4 +207,32 @@ test("SshKey reports every invalid input at once", () => {
   const errors = inputErrors(() => new sdk.SshKey("k3", { publicKey: "", registerOnAccount: "no" as unknown as boolean, comment: "a\nb" }));
   assert.deepEqual(errors.map((e) => e.propertyPath).sort(), ["comment", "publicKey", "registerOnAccount"]);
   assert.match(errors.find((e) => e.propertyPath === "publicKey")!.reason, /^publicKey is empty\./);
+});
+
+test("turning passwordLogin or bootstrap mode off is promised as a replacement; turning it on as an update", async () => {
+  const { providers } = await import("../../sdk/providers/runtime");
+  const podInputs = async (label: string, extra: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const sshKey = new sdk.SshKey(`${label}-key`, { publicKey: generated.pub.trim(), registerOnAccount: false });
+    const pod = new sdk.SshPod(label, { image: "runpod/base:1.0.0", gpu: { id: "g" }, name: "same-pod", sshKey, ...extra });
+    await value(pod.sshCommand);
+    const { __provider: _p, ...inputs } = calls.find((c) => c.name === `${label}-pod`)!.inputs;
+    const checked = await providers.pod.check({}, { ...inputs, ownerTag: "urn:same" });
+    assert.deepEqual(checked.failures, []);
+    return checked.inputs as Record<string, unknown>;
+  };
+  const plain = await podInputs("mode-plain", {});
+  const password = await podInputs("mode-password", { passwordLogin: true });
+  const bootstrap = await podInputs("mode-bootstrap", { sshdMode: "bootstrap" });
+  const diff = (from: Record<string, unknown>, to: Record<string, unknown>) =>
+    providers.pod.diff("id", { ...from, podId: "id" } as unknown as PodOutputs, to as unknown as PodInputs);
+  for (const [label, from] of [["passwordLogin off", password], ["bootstrap off", bootstrap]] as const) {
+    const off = await diff(from, plain);
+    assert.deepEqual(off.replaces, ["args"], label);
+    assert.equal(off.deleteBeforeReplace, true, label);
+  }
+  for (const [label, to] of [["passwordLogin on", password], ["bootstrap on", bootstrap]] as const) {
+    const on = await diff(plain, to);
+    assert.equal(on.changes, true, label);
+    assert.deepEqual(on.replaces, [], `${label}: an update (a PATCH of args) is enough`);
+  }
 });
