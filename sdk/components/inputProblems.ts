@@ -19,12 +19,17 @@ export class InputProblems {
     if (!this.errors.some((e) => e.propertyPath === propertyPath && e.reason === reason)) this.errors.push({ propertyPath, reason });
   }
 
-  /** The error to throw, or undefined when every input is valid. */
-  error(): pulumi.InputPropertiesError | undefined {
+  /**
+   * The error to throw, or undefined when every input is valid. `errorClass` is `pulumi.InputPropertiesError`,
+   * which older @pulumi/pulumi releases in the peer range lack (3.100 has none); without it, a plain Error with
+   * the same message and the same `errors` is thrown (pass `null` to get it).
+   */
+  error(errorClass: typeof pulumi.InputPropertiesError | null = pulumi.InputPropertiesError ?? null): Error | undefined {
     if (this.errors.length === 0) return undefined;
     const count = this.errors.length === 1 ? "1 invalid input" : `${this.errors.length} invalid inputs`;
     const message = `${this.owner} has ${count}:\n${this.errors.map((e) => `  - ${e.reason}`).join("\n")}`;
-    return new pulumi.InputPropertiesError({ message, errors: [...this.errors] });
+    const errors = [...this.errors];
+    return errorClass ? new errorClass({ message, errors }) : Object.assign(new Error(message), { errors });
   }
 
   throwIfAny(): void {

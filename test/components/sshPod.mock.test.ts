@@ -236,3 +236,17 @@ test("turning passwordLogin or bootstrap mode off is promised as a replacement; 
     assert.deepEqual(on.replaces, [], `${label}: an update (a PATCH of args) is enough`);
   }
 });
+
+test("without pulumi.InputPropertiesError (older @pulumi/pulumi), the same message and errors come as a plain Error", async () => {
+  const { InputProblems } = await import("../../sdk/components/inputProblems");
+  const problems = new InputProblems('SshPod "old"');
+  problems.add("sshdMode", 'sshdMode must be "image" or "bootstrap", got "x".');
+  problems.add("ports", 'ports[0] is "1", which is not a port.');
+  const modern = problems.error()!;
+  const fallback = problems.error(null)! as Error & { errors: unknown };
+  assert.ok(pulumi.InputPropertiesError.isInstance(modern));
+  assert.ok(!pulumi.InputPropertiesError.isInstance(fallback));
+  assert.equal(fallback.message, modern.message);
+  assert.equal(fallback.message, 'SshPod "old" has 2 invalid inputs:\n  - sshdMode must be "image" or "bootstrap", got "x".\n  - ports[0] is "1", which is not a port.');
+  assert.deepEqual(fallback.errors, (modern).errors);
+});
