@@ -2,7 +2,6 @@
  * The reliability scenarios: key races, faults during create, crashes in the middle, a rate-limit storm and bad
  * input; each returns its line of the table. The secrets scan (in suite.ts) runs over everything they saw.
  */
-import { generateKeyPairSync } from "node:crypto";
 import { startEmulator, type RunpodEmulator } from "../../emulator";
 import { hostProvider, type HostedProvider } from "../providers/dynamicHost";
 import { addProgressSink } from "../../sdk/providers/progress";
@@ -316,24 +315,23 @@ export async function rateLimitStorm(size: SuiteSize, transcript: Transcript): P
   }
 }
 
+/** A well-formed RSA public key of 512 bits: OpenSSH refuses RSA keys under 1024 bits. */
+const RSA_512 =
+  "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAQQDHlfrW7wfrFP7YVkn2lrSpUJGmEzAHVuFMaYlspX1dg/D7FvpdkJ" +
+  "2BQUoW7wsvGmBX8TFbGDRUBtp+Lbc9WoNN rsa-512";
+/** An ECDSA key whose type says nistp256 while its curve field says nistp384. */
+const ECDSA_CURVE_MISMATCH =
+  "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAzODQAAABBBC+Uj3Ea4Isu7GfgARjCJzPK1GOd" +
+  "YoCwafFy7OKSG6tbB5iIYfPpa9l1ddjczL8SwQO97SBYEQFv2Q9eZlIhhPU= curve-mismatch";
+
 /** Public key lines OpenSSH refuses to load, built from a good one; each with what is wrong. */
 function unloadableKeys(goodLine: string): Array<[string, string]> {
   const blob = Buffer.from(goodLine.split(" ")[1], "base64");
   const length = (n: number): Buffer => Buffer.from([0, 0, 0, n]);
   const edKey = blob.subarray(19);
-  const sshString = (b: Buffer | string): Buffer => {
-    const body = Buffer.from(b);
-    return Buffer.concat([Buffer.from([0, 0, (body.length >> 8) & 0xff, body.length & 0xff]), body]);
-  };
-  const rsa = generateKeyPairSync("rsa", { modulusLength: 512 }).publicKey.export({ format: "jwk" });
-  const mpint = (b64url: string): Buffer => sshString(Buffer.concat([Buffer.from([0]), Buffer.from(b64url, "base64url")]));
-  const rsa512 = Buffer.concat([sshString("ssh-rsa"), mpint(rsa.e!), mpint(rsa.n!)]);
-  const ec = generateKeyPairSync("ec", { namedCurve: "P-256" }).publicKey.export({ format: "jwk" });
-  const point = Buffer.concat([Buffer.from([4]), Buffer.from(ec.x!, "base64url"), Buffer.from(ec.y!, "base64url")]);
-  const curveMismatch = Buffer.concat([sshString("ecdsa-sha2-nistp256"), sshString("nistp384"), sshString(point)]);
   return [
-    [`ssh-rsa ${rsa512.toString("base64")} small`, "512-bit RSA"],
-    [`ecdsa-sha2-nistp256 ${curveMismatch.toString("base64")}`, "ECDSA curve name mismatch"],
+    [RSA_512, "512-bit RSA"],
+    [ECDSA_CURVE_MISMATCH, "ECDSA curve name mismatch"],
     [`ssh-ed25519 ${Buffer.concat([blob.subarray(0, 15), length(31), edKey.subarray(0, 31)]).toString("base64")}`, "ed25519 key of 31 bytes"],
     [`ssh-ed25519 ${Buffer.concat([blob, Buffer.from([7])]).toString("base64")}`, "a byte after the key"],
     [`ssh-ed25519 ${blob.subarray(0, 40).toString("base64")}`, "blob cut short"],
