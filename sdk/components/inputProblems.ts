@@ -16,7 +16,8 @@ export class InputProblems {
   ) {}
 
   add(propertyPath: string, reason: string): void {
-    if (!this.errors.some((e) => e.propertyPath === propertyPath && e.reason === reason)) this.errors.push({ propertyPath, reason });
+    if (!this.errors.some((e) => e.propertyPath === propertyPath && e.reason === reason))
+      this.errors.push({ propertyPath, reason });
   }
 
   /**
@@ -24,7 +25,9 @@ export class InputProblems {
    * which older @pulumi/pulumi releases in the peer range lack (3.100 has none); without it, a plain Error with
    * the same message and the same `errors` is thrown (pass `null` to get it).
    */
-  error(errorClass: typeof pulumi.InputPropertiesError | null = pulumi.InputPropertiesError ?? null): Error | undefined {
+  error(
+    errorClass: typeof pulumi.InputPropertiesError | null = pulumi.InputPropertiesError ?? null,
+  ): Error | undefined {
     if (this.errors.length === 0) return undefined;
     const count = this.errors.length === 1 ? "1 invalid input" : `${this.errors.length} invalid inputs`;
     const message = `${this.owner} has ${count}:\n${this.errors.map((e) => `  - ${e.reason}`).join("\n")}`;

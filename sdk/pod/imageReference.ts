@@ -36,7 +36,11 @@ function hostProblem(host: string, label: string): string | undefined {
   const hostname = colon === -1 ? host : host.slice(0, colon);
   const port = colon === -1 ? undefined : host.slice(colon + 1);
   const hostOk = IPV6_HOST_RE.test(hostname) || hostname.split(".").every((c) => DOMAIN_COMPONENT_RE.test(c));
-  if (!hostOk) return `${label} names the registry host ${quoted(hostname)}, which is not a valid host name. Write it like "ghcr.io" or "registry.example.com:5000".`;
+  if (!hostOk)
+    return (
+      `${label} names the registry host ${quoted(hostname)}, which is not a valid host name. Write it like ` +
+      `"ghcr.io" or "registry.example.com:5000".`
+    );
   if (port !== undefined && !/^[0-9]+$/.test(port)) {
     return `${label} gives the registry port ${quoted(port)}; a port is digits only, as in "registry.example.com:5000".`;
   }
@@ -47,7 +51,10 @@ function componentProblem(component: string, label: string): string | undefined 
   if (COMPONENT_RE.test(component)) return undefined;
   if (component === "") return `${label} has an empty path part ("//" or a "/" at an end); remove the extra "/".`;
   if (COMPONENT_RE.test(component.toLowerCase())) {
-    return `${label} has capital letters in ${quoted(component)}; repository names are lowercase. Write ${quoted(component.toLowerCase())}.`;
+    return (
+      `${label} has capital letters in ${quoted(component)}; repository names are lowercase. Write ` +
+      `${quoted(component.toLowerCase())}.`
+    );
   }
   return (
     `${label} has the path part ${quoted(component)}, which is not a valid repository name: use lowercase letters and ` +
@@ -58,7 +65,8 @@ function componentProblem(component: string, label: string): string | undefined 
 function digestProblem(digest: string, label: string): string | undefined {
   const [algorithm, hex] = digest.split(":");
   const expected = DIGEST_HEX_LENGTH[algorithm];
-  if (DIGEST_RE.test(digest) && (expected === undefined || (hex.length === expected && /^[a-f0-9]+$/.test(hex)))) return undefined;
+  if (DIGEST_RE.test(digest) && (expected === undefined || (hex.length === expected && /^[a-f0-9]+$/.test(hex))))
+    return undefined;
   return (
     `${label} has the digest ${quoted(digest)}, which is not a valid content digest. Write "@sha256:" followed by ` +
     "the 64 lowercase hex digits the registry shows, or leave the digest out."
@@ -72,12 +80,19 @@ function digestProblem(digest: string, label: string): string | undefined {
 export function imageReferenceProblem(image: string, label = "image"): string | undefined {
   const named = `${label} ${quoted(image)}`;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(image)) {
-    return `${named} starts with a URL scheme; an image reference has none. Write it like ${EXAMPLE} or "ghcr.io/org/image:tag".`;
+    return (
+      `${named} starts with a URL scheme; an image reference has none. Write it like ${EXAMPLE} or ` +
+      `"ghcr.io/org/image:tag".`
+    );
   }
   if (/\s/.test(image)) {
-    return `${named} contains white space; give only the image reference (without "docker pull" or quotes), e.g. ${EXAMPLE}.`;
+    return (
+      `${named} contains white space; give only the image reference (without "docker pull" or quotes), e.g. ` +
+      `${EXAMPLE}.`
+    );
   }
-  if (/\p{Cc}/u.test(image)) return `${label} contains a control character; give only the image reference, e.g. ${EXAMPLE}.`;
+  if (/\p{Cc}/u.test(image))
+    return `${label} contains a control character; give only the image reference, e.g. ${EXAMPLE}.`;
   const at = image.indexOf("@");
   const beforeDigest = at === -1 ? image : image.slice(0, at);
   if (at !== -1) {

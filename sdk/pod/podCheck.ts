@@ -50,7 +50,8 @@ const EXPECTED: Record<string, string> = {
 
 /** Messages for the schema's own checks (types of whole objects, lists, booleans), as clauses after the path. */
 function schemaMessage(issue: z.core.$ZodRawIssue): string | undefined {
-  if (issue.code === "invalid_type") return `must be ${EXPECTED[issue.expected] ?? issue.expected}, got ${describe(issue.input)}`;
+  if (issue.code === "invalid_type")
+    return `must be ${EXPECTED[issue.expected] ?? issue.expected}, got ${describe(issue.input)}`;
   return undefined;
 }
 
@@ -62,7 +63,11 @@ function checkSchema(input: unknown, failures: CheckFailures): void {
     const path = issue.path as InputPath;
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) {
-        failures.add([...path, key], `${pathText([...path, key])} is not a Pod input. Check the spelling; the PodArgs documentation lists every input.`);
+        failures.add(
+          [...path, key],
+          `${pathText([...path, key])} is not a Pod input. Check the spelling; the PodArgs documentation lists ` +
+            `every input.`,
+        );
       }
     } else {
       failures.add(path, `${pathText(path) || "The Pod inputs"} ${issue.message.replace(/\.$/, "")}.`);
@@ -73,7 +78,11 @@ function checkSchema(input: unknown, failures: CheckFailures): void {
 function checkPlacement(spec: PodSpec, raw: Record<string, unknown>, failures: CheckFailures): void {
   const given = (k: string): boolean => raw[k] !== undefined;
   if (!given("image") && !given("templateId")) {
-    failures.add(["image"], 'image is required unless templateId is set. Give a container image, e.g. "runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404".');
+    failures.add(
+      ["image"],
+      "image is required unless templateId is set. Give a container image, e.g. " +
+        '"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404".',
+    );
   }
   if (typeof spec.image === "string" && spec.image.trim() !== "") {
     const problem = imageReferenceProblem(spec.image);
@@ -82,23 +91,36 @@ function checkPlacement(spec: PodSpec, raw: Record<string, unknown>, failures: C
   if (given("gpu") && given("cpu")) {
     failures.add(["gpu"], "gpu and cpu are both set; set only one of them: gpu for a GPU pod, cpu for a CPU pod.");
   } else if (!given("gpu") && !given("cpu")) {
-    failures.add(["gpu"], 'gpu is required for a GPU pod (or cpu for a CPU pod), e.g. gpu: { id: "NVIDIA GeForce RTX 4090", count: 1 }.');
+    failures.add(
+      ["gpu"],
+      'gpu is required for a GPU pod (or cpu for a CPU pod), e.g. gpu: { id: "NVIDIA GeForce RTX 4090", count: 1 }.',
+    );
   }
   if (spec.gpu && typeof spec.gpu === "object") {
     const g = spec.gpu;
     const rawGpu = raw.gpu as Record<string, unknown> | undefined;
     if (g.id !== undefined && g.ids !== undefined) {
-      failures.add(["gpu", "ids"], "gpu.id and gpu.ids are both set. Use gpu.id for one GPU type, or gpu.ids for an ordered list of candidates.");
+      failures.add(
+        ["gpu", "ids"],
+        "gpu.id and gpu.ids are both set. Use gpu.id for one GPU type, or gpu.ids for an ordered list of candidates.",
+      );
     } else if (g.id === undefined && g.ids === undefined && rawGpu?.id === undefined && rawGpu?.ids === undefined) {
-      failures.add(["gpu", "id"], 'gpu.id is required: the GPU type, e.g. "NVIDIA GeForce RTX 4090" (or gpu.ids for a list of candidates).');
+      failures.add(
+        ["gpu", "id"],
+        'gpu.id is required: the GPU type, e.g. "NVIDIA GeForce RTX 4090" (or gpu.ids for a list of candidates).',
+      );
     }
     if (Array.isArray(g.ids)) {
-      if (g.ids.length === 0 && !containsUnknown(rawGpu?.ids)) failures.add(["gpu", "ids"], "gpu.ids is empty; list at least one GPU type.");
+      if (g.ids.length === 0 && !containsUnknown(rawGpu?.ids))
+        failures.add(["gpu", "ids"], "gpu.ids is empty; list at least one GPU type.");
       const dup = g.ids.find((id, i) => g.ids!.indexOf(id) !== i);
       if (dup) failures.add(["gpu", "ids"], `gpu.ids lists "${dup}" twice; list each GPU type once.`);
     }
     if (Array.isArray(g.allowedCudaVersions) && g.allowedCudaVersions.length > 0 && g.minCudaVersion !== undefined) {
-      failures.add(["gpu", "minCudaVersion"], "gpu.minCudaVersion cannot be combined with a non-empty gpu.allowedCudaVersions; use one or the other.");
+      failures.add(
+        ["gpu", "minCudaVersion"],
+        "gpu.minCudaVersion cannot be combined with a non-empty gpu.allowedCudaVersions; use one or the other.",
+      );
     }
   }
   if (spec.cpu && typeof spec.cpu.vcpuCount === "number") {
@@ -112,7 +134,10 @@ function checkPlacement(spec: PodSpec, raw: Record<string, unknown>, failures: C
     if (dup) failures.add(["dataCenterIds"], `dataCenterIds lists "${dup}" twice; list each data center once.`);
   }
   if (spec.dataCenterIdsInOrder && (!Array.isArray(raw.dataCenterIds) || raw.dataCenterIds.length === 0)) {
-    failures.add(["dataCenterIdsInOrder"], "dataCenterIdsInOrder needs dataCenterIds: list the data centers to try, in order.");
+    failures.add(
+      ["dataCenterIdsInOrder"],
+      "dataCenterIdsInOrder needs dataCenterIds: list the data centers to try, in order.",
+    );
   }
 }
 
@@ -120,18 +145,28 @@ function checkMounts(spec: PodSpec, failures: CheckFailures): void {
   const mounts = spec.mounts;
   if (!mounts || typeof mounts !== "object") return;
   if (spec.cpu && mounts.persistent) {
-    failures.add(["mounts", "persistent"], "mounts.persistent is not available on CPU pods; use a network volume (mounts.network) instead.");
+    failures.add(
+      ["mounts", "persistent"],
+      "mounts.persistent is not available on CPU pods; use a network volume (mounts.network) instead.",
+    );
   }
   if (mounts.persistent && mounts.network && mounts.network.length > 0) {
-    failures.add(["mounts"], "mounts has both persistent and network; a pod can have one kind of mount. Remove one of them.");
+    failures.add(
+      ["mounts"],
+      "mounts has both persistent and network; a pod can have one kind of mount. Remove one of them.",
+    );
   }
   const relative = (path: InputPath, value: unknown): void => {
     if (typeof value === "string" && value.trim() !== "" && !value.startsWith("/")) {
-      failures.add(path, `${pathText(path)} must be an absolute path such as /workspace, got ${JSON.stringify(value.slice(0, 60))}.`);
+      failures.add(
+        path,
+        `${pathText(path)} must be an absolute path such as /workspace, got ${JSON.stringify(value.slice(0, 60))}.`,
+      );
     }
   };
   relative(["mounts", "persistent", "path"], mounts.persistent?.path);
-  for (const [i, m] of (Array.isArray(mounts.network) ? mounts.network : []).entries()) relative(["mounts", "network", i, "path"], m?.path);
+  for (const [i, m] of (Array.isArray(mounts.network) ? mounts.network : []).entries())
+    relative(["mounts", "network", i, "path"], m?.path);
 }
 
 function checkArgs(spec: PodSpec, failures: CheckFailures): void {
@@ -139,10 +174,12 @@ function checkArgs(spec: PodSpec, failures: CheckFailures): void {
   if (spec.args.trim() === "") {
     failures.add(
       ["args"],
-      "args is empty. An empty start command replaces the image's own (/start.sh), so sshd never starts. Leave args out to keep the image's start command.",
+      "args is empty. An empty start command replaces the image's own (/start.sh), so sshd never starts. Leave args " +
+        "out to keep the image's start command.",
     );
   }
-  if (spec.args.includes("\u0000")) failures.add(["args"], "args contains a NUL character, which no start command can hold; remove it.");
+  if (spec.args.includes("\u0000"))
+    failures.add(["args"], "args contains a NUL character, which no start command can hold; remove it.");
 }
 
 function checkPorts(spec: PodSpec, failures: CheckFailures): void {
@@ -155,22 +192,34 @@ function checkPorts(spec: PodSpec, failures: CheckFailures): void {
     const add = (sentence: string): void => failures.add(["ports", i], sentence);
     const m = PORT_RE.exec(p.trim());
     if (!m) {
-      add(`${at} is ${JSON.stringify(p)}, which is not a port. Write "PORT/tcp" or "PORT/http", e.g. "22/tcp" or "8888/http".`);
+      add(
+        `${at} is ${JSON.stringify(p)}, which is not a port. Write "PORT/tcp" or "PORT/http", e.g. "22/tcp" or ` +
+          `"8888/http".`,
+      );
       continue;
     }
     const port = Number(m[1]);
     const proto = m[2];
     if (proto === "udp") add(`${at} is ${JSON.stringify(p)}, but Runpod does not expose UDP ports. Use tcp or http.`);
-    else if (proto !== "tcp" && proto !== "http") add(`${at} is ${JSON.stringify(p)}; the protocol must be tcp or http.`);
+    else if (proto !== "tcp" && proto !== "http")
+      add(`${at} is ${JSON.stringify(p)}; the protocol must be tcp or http.`);
     else if (port < 1 || port > 65535) add(`${at} is ${JSON.stringify(p)}; the port must be between 1 and 65535.`);
     else {
       const before = seen.get(port);
-      if (before) add(`${at} is ${JSON.stringify(p)}, which repeats port ${port} (already exposed as "${before}"). Expose each port once.`);
+      if (before)
+        add(
+          `${at} is ${JSON.stringify(p)}, which repeats port ${port} (already exposed as "${before}"). Expose each ` +
+            `port once.`,
+        );
       else seen.set(port, p);
       if (proto === "http") http++;
     }
   }
-  if (http > MAX_HTTP_PORTS) failures.add(["ports"], `ports exposes ${http} HTTP ports; Runpod allows at most ${MAX_HTTP_PORTS}. Remove ${http - MAX_HTTP_PORTS}.`);
+  if (http > MAX_HTTP_PORTS)
+    failures.add(
+      ["ports"],
+      `ports exposes ${http} HTTP ports; Runpod allows at most ${MAX_HTTP_PORTS}. Remove ${http - MAX_HTTP_PORTS}.`,
+    );
   if (seen.get(22) === "22/http") failures.add(["ports"], 'ports exposes 22 as http; SSH needs "22/tcp".');
 }
 
@@ -179,7 +228,10 @@ function checkEnvNames(spec: PodSpec, raw: Record<string, unknown>, failures: Ch
   const names = Object.keys(raw.env as object);
   for (const name of names) {
     if (!ENV_NAME_RE.test(name)) {
-      failures.add(["env", name], `${pathText(["env", name])} is not a valid variable name: use letters, digits and _, not starting with a digit.`);
+      failures.add(
+        ["env", name],
+        `${pathText(["env", name])} is not a valid variable name: use letters, digits and _, not starting with a digit.`,
+      );
     }
   }
   const keyVars = KEY_VARIABLES.filter((k) => !names.includes(k) && (spec.sshPublicKeys?.length ?? 0) > 0).length;
@@ -187,7 +239,8 @@ function checkEnvNames(spec: PodSpec, raw: Record<string, unknown>, failures: Ch
   if (names.length + extra > MAX_ENV_VARS) {
     failures.add(
       ["env"],
-      `env has ${names.length} variables, and this package adds ${extra} (${keyVars ? "PUBLIC_KEY, SSH_PUBLIC_KEY and " : ""}${OWNER_ENV}); ` +
+      `env has ${names.length} variables, and this package adds ${extra} ` +
+        `(${keyVars ? "PUBLIC_KEY, SSH_PUBLIC_KEY and " : ""}${OWNER_ENV}); ` +
         `Runpod allows at most ${MAX_ENV_VARS} in all. Remove ${names.length + extra - MAX_ENV_VARS}.`,
     );
   }
@@ -217,9 +270,14 @@ function checkStartSize(spec: PodSpec, ownerTag: string, failures: CheckFailures
   for (const [name, value] of Object.entries(sent)) {
     const bytes = envEntryBytes(name, value);
     if (bytes <= MAX_ENV_ENTRY_BYTES) continue;
-    const limit = `Linux passes at most ${MAX_ENV_ENTRY_BYTES} bytes per variable to a program, so the container could not start`;
+    const limit =
+      `Linux passes at most ${MAX_ENV_ENTRY_BYTES} bytes per variable to a program, so the container ` +
+      `could not start`;
     if (KEY_VARIABLES.includes(name) && keyCount > 0) {
-      failures.add(["sshPublicKeys"], `sshPublicKeys make ${name} ${bytes} bytes long; ${limit}. Give fewer keys (${keyCount} given).`);
+      failures.add(
+        ["sshPublicKeys"],
+        `sshPublicKeys make ${name} ${bytes} bytes long; ${limit}. Give fewer keys (${keyCount} given).`,
+      );
     } else {
       failures.add(
         ["env", name],
@@ -235,7 +293,8 @@ function checkStartSize(spec: PodSpec, ownerTag: string, failures: CheckFailures
       [property],
       `${property} is too large: env, args and the variables this package adds take ${total} bytes together, over the ` +
         `${MAX_ENV_TOTAL_BYTES} bytes (1 MiB) this package allows, half of what Linux passes to a container's first ` +
-        "process (2 MiB); the other half is left to the image's own ENV and Runpod's variables. Keep large values in files.",
+        "process (2 MiB); the other half is left to the image's own ENV and Runpod's variables. Keep large values " +
+        "in files.",
     );
   }
 }
@@ -256,6 +315,7 @@ export function checkPodSpec(raw: unknown, ownerTag = ""): CheckFailure[] {
   checkPorts(spec, failures);
   checkEnvNames(spec, rawObj, failures);
   checkKeys(spec, failures);
-  if (!failures.list.some((f) => ["env", "sshPublicKeys", "args"].includes(f.property))) checkStartSize(spec, ownerTag, failures);
+  if (!failures.list.some((f) => ["env", "sshPublicKeys", "args"].includes(f.property)))
+    checkStartSize(spec, ownerTag, failures);
   return failures.list;
 }

@@ -32,7 +32,17 @@ export const REPLACE_ON_CHANGE = [
   "startJupyter",
 ] as const;
 /** Inputs changed in place with a PATCH. */
-export const UPDATE_IN_PLACE = ["name", "image", "args", "disk", "ports", "env", "registry", "mounts", "globalNetworking"] as const;
+export const UPDATE_IN_PLACE = [
+  "name",
+  "image",
+  "args",
+  "disk",
+  "ports",
+  "env",
+  "registry",
+  "mounts",
+  "globalNetworking",
+] as const;
 /** Inputs that only change this package's behaviour (no API call). */
 export const BEHAVIOUR_ONLY = ["allowProxyOnly", "waitForSsh", "readinessTimeoutSeconds", "keepOnFailure"] as const;
 /** PATCHed inputs whose removal a PATCH cannot express: removing them replaces the pod. */
@@ -65,7 +75,8 @@ function stable(value: unknown): string {
   return JSON.stringify(value);
 }
 
-const nonEmpty = <T>(list: T[] | undefined): T[] | undefined => (Array.isArray(list) && list.length > 0 ? list : undefined);
+const nonEmpty = <T>(list: T[] | undefined): T[] | undefined =>
+  Array.isArray(list) && list.length > 0 ? list : undefined;
 
 /** The mounts as the pod has them: `{}` and `network: []` are no mount. */
 export function effectiveMounts(mounts: PodSpec["mounts"] | undefined): PodSpec["mounts"] | undefined {
@@ -86,7 +97,12 @@ export function mountKind(mounts: PodSpec["mounts"] | undefined): string {
 function effectiveGpu(gpu: unknown): unknown {
   if (!gpu || typeof gpu !== "object") return gpu;
   const { id, ids, count, allowedCudaVersions, ...rest } = gpu as NonNullable<PodSpec["gpu"]>;
-  return { ...rest, ids: ids ?? (id !== undefined ? [id] : undefined), count: count ?? 1, allowedCudaVersions: nonEmpty(allowedCudaVersions) };
+  return {
+    ...rest,
+    ids: ids ?? (id !== undefined ? [id] : undefined),
+    count: count ?? 1,
+    allowedCudaVersions: nonEmpty(allowedCudaVersions),
+  };
 }
 
 /** A comparable form of one input: equal exactly when the running pod would be the same. */
@@ -94,7 +110,9 @@ export function comparable(key: string, value: unknown): string {
   const v = value === undefined || value === null ? DEFAULTS[key] : value;
   switch (key) {
     case "ports":
-      return Array.isArray(v) ? stable([...new Set(portsWithSsh(v as string[]))].sort()) : stable(v ?? portsWithSsh([]));
+      return Array.isArray(v)
+        ? stable([...new Set(portsWithSsh(v as string[]))].sort())
+        : stable(v ?? portsWithSsh([]));
     case "gpu":
       return stable(effectiveGpu(v));
     case "mounts":
@@ -103,7 +121,9 @@ export function comparable(key: string, value: unknown): string {
       return stable(nonEmpty(v as string[]));
     case "sshPublicKeys":
       if (!Array.isArray(v)) return stable(v);
-      return stable([...new Set((v as unknown[]).map((k) => (typeof k === "string" ? (keyIdentity(k) ?? k) : stable(k))))].sort());
+      return stable(
+        [...new Set((v as unknown[]).map((k) => (typeof k === "string" ? (keyIdentity(k) ?? k) : stable(k))))].sort(),
+      );
     default:
       return stable(v);
   }
@@ -118,11 +138,17 @@ export interface PodChange {
 }
 
 export function podChange(olds: Record<string, unknown>, news: Record<string, unknown>): PodChange {
-  const changed = (key: string): boolean => containsUnknown(news[key]) || comparable(key, olds[key]) !== comparable(key, news[key]);
-  const removed = (key: string): boolean => olds[key] !== undefined && olds[key] !== null && (news[key] === undefined || news[key] === null);
+  const changed = (key: string): boolean =>
+    containsUnknown(news[key]) || comparable(key, olds[key]) !== comparable(key, news[key]);
+  const removed = (key: string): boolean =>
+    olds[key] !== undefined && olds[key] !== null && (news[key] === undefined || news[key] === null);
   const replaces: string[] = REPLACE_ON_CHANGE.filter(changed);
   for (const key of REPLACE_ON_REMOVAL) if (removed(key)) replaces.push(key);
-  if (changed("mounts") && (containsUnknown(news.mounts) || mountKind(olds.mounts as PodSpec["mounts"]) !== mountKind(news.mounts as PodSpec["mounts"]))) {
+  if (
+    changed("mounts") &&
+    (containsUnknown(news.mounts) ||
+      mountKind(olds.mounts as PodSpec["mounts"]) !== mountKind(news.mounts as PodSpec["mounts"]))
+  ) {
     replaces.push("mounts");
   }
   const updates = [...UPDATE_IN_PLACE, ...BEHAVIOUR_ONLY].filter((k) => changed(k) && !replaces.includes(k));

@@ -85,10 +85,16 @@ function readRsa(reader: BlobReader): number {
   const n = unsignedMpint(reader.string("RSA modulus"), "RSA modulus");
   const bits = bitLength(n);
   if (bits < MIN_RSA_BITS) {
-    throw new KeyBlobError(`it is a ${bits}-bit RSA key, and OpenSSH refuses RSA keys under ${MIN_RSA_BITS} bits`, "new-key");
+    throw new KeyBlobError(
+      `it is a ${bits}-bit RSA key, and OpenSSH refuses RSA keys under ${MIN_RSA_BITS} bits`,
+      "new-key",
+    );
   }
   if (bits > MAX_RSA_BITS) {
-    throw new KeyBlobError(`it is a ${bits}-bit RSA key, and OpenSSH refuses RSA keys over ${MAX_RSA_BITS} bits`, "new-key");
+    throw new KeyBlobError(
+      `it is a ${bits}-bit RSA key, and OpenSSH refuses RSA keys over ${MAX_RSA_BITS} bits`,
+      "new-key",
+    );
   }
   if (e.length === 0) throw damaged("its RSA exponent is zero");
   try {
@@ -118,7 +124,10 @@ function readEcdsa(reader: BlobReader, expectedCurve: string): number {
   const x = point.subarray(1, 1 + curve.coordinateBytes);
   const y = point.subarray(1 + curve.coordinateBytes);
   try {
-    createPublicKey({ key: { kty: "EC", crv: curve.jwk, x: x.toString("base64url"), y: y.toString("base64url") }, format: "jwk" });
+    createPublicKey({
+      key: { kty: "EC", crv: curve.jwk, x: x.toString("base64url"), y: y.toString("base64url") },
+      format: "jwk",
+    });
   } catch {
     throw damaged(`its EC point is not on the ${expectedCurve} curve`);
   }

@@ -67,11 +67,17 @@ export function fingerprintOf(base64: string): string {
 }
 
 function normalizeText(text: string): string {
-  return text.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").trim();
+  return text
+    .replace(/^\uFEFF/, "")
+    .replace(/\r\n?/g, "\n")
+    .trim();
 }
 
 function looksPrivate(text: string): boolean {
-  return /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text) || /^PuTTY-User-Key-File-\d+:/m.test(text) && /Private-Lines:/.test(text);
+  return (
+    /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text) ||
+    (/^PuTTY-User-Key-File-\d+:/m.test(text) && /Private-Lines:/.test(text))
+  );
 }
 
 function codePoint(ch: string): string {
@@ -83,7 +89,8 @@ function singleLine(input: string, normalized: string): string {
   const fail = (sentence: string): never => {
     throw new PublicKeyError(input, `${input} ${sentence}`);
   };
-  if (normalized === "") fail("is empty. Paste one OpenSSH public key line, e.g. the contents of ~/.ssh/id_ed25519.pub.");
+  if (normalized === "")
+    fail("is empty. Paste one OpenSSH public key line, e.g. the contents of ~/.ssh/id_ed25519.pub.");
   if (looksPrivate(normalized)) {
     fail(
       "is a PRIVATE key. Never share it; give the public half instead: the .pub file next to it, or " +
@@ -102,9 +109,15 @@ function singleLine(input: string, normalized: string): string {
         "single line it prints (starting with ssh-ed25519 or ssh-rsa).",
     );
   }
-  const lines = normalized.split("\n").map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"));
+  const lines = normalized
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "" && !l.startsWith("#"));
   if (lines.length > 1) {
-    fail(`holds ${lines.length} lines; give exactly one public key here (to allow several keys, give each as its own entry).`);
+    fail(
+      `holds ${lines.length} lines; give exactly one public key here (to allow several keys, give each as its own ` +
+        `entry).`,
+    );
   }
   const line = lines[0] ?? "";
   const control = CONTROL_RE.exec(line);
@@ -134,7 +147,8 @@ function refuseNonKeyType(input: string, fields: string[]): never {
   if (typeIndex > 0) {
     throw new PublicKeyError(
       input,
-      `${input} has authorized_keys options before the key type (${JSON.stringify(fields.slice(0, typeIndex).join(" ").slice(0, 60))}). ` +
+      `${input} has authorized_keys options before the key type ` +
+        `(${JSON.stringify(fields.slice(0, typeIndex).join(" ").slice(0, 60))}). ` +
         "Options are not supported here; remove everything before the key type.",
     );
   }
@@ -150,7 +164,8 @@ function checkKeyPart(input: string, type: string, base64: string): void {
   if (!BASE64_RE.test(base64)) {
     throw new PublicKeyError(
       input,
-      `${input} has a key part that is not valid base64; it was probably cut or changed while copying. Paste the whole line again.`,
+      `${input} has a key part that is not valid base64; it was probably cut or changed while copying. Paste the ` +
+        `whole line again.`,
     );
   }
   if (Buffer.from(base64, "base64").toString("base64") !== base64) {
@@ -164,7 +179,8 @@ function checkKeyPart(input: string, type: string, base64: string): void {
   if (embedded !== undefined && embedded !== type) {
     throw new PublicKeyError(
       input,
-      `${input} says "${type}" but the key itself is "${embedded}"; the type prefix was changed or two keys were mixed. ` +
+      `${input} says "${type}" but the key itself is "${embedded}"; the type prefix was changed or two keys were ` +
+        `mixed. ` +
         "Paste the original line.",
     );
   }
@@ -188,7 +204,10 @@ function checkKeyPart(input: string, type: string, base64: string): void {
  */
 export function parsePublicKey(text: string, input = "publicKey"): ParsedPublicKey {
   if (typeof text !== "string") {
-    throw new PublicKeyError(input, `${input} must be a string holding one OpenSSH public key line, got ${typeof text}.`);
+    throw new PublicKeyError(
+      input,
+      `${input} must be a string holding one OpenSSH public key line, got ${typeof text}.`,
+    );
   }
   const line = singleLine(input, normalizeText(text));
   if (/^(\d+ )?SHA256:[A-Za-z0-9+/]{20,}/.test(line) || /^(\d+ )?MD5:([0-9a-f]{2}:){15}[0-9a-f]{2}/i.test(line)) {
@@ -204,23 +223,33 @@ export function parsePublicKey(text: string, input = "publicKey"): ParsedPublicK
   if (first === "ssh-dss") {
     throw new PublicKeyError(
       input,
-      `${input} is a DSA key, which current OpenSSH servers refuse. Create an ed25519 key with \`ssh-keygen -t ed25519\`.`,
+      `${input} is a DSA key, which current OpenSSH servers refuse. Create an ed25519 key with \`ssh-keygen -t ` +
+        `ed25519\`.`,
     );
   }
   if (!(SUPPORTED_KEY_TYPES as readonly string[]).includes(first)) {
-    throw new PublicKeyError(input, `${input} has an unsupported key type "${first}". Supported: ${SUPPORTED_KEY_TYPES.join(", ")}.`);
+    throw new PublicKeyError(
+      input,
+      `${input} has an unsupported key type "${first}". Supported: ${SUPPORTED_KEY_TYPES.join(", ")}.`,
+    );
   }
   const base64 = fields[1];
   if (!base64) {
-    throw new PublicKeyError(input, `${input} has the key type "${first}" but no key after it. Paste the whole line from the .pub file.`);
+    throw new PublicKeyError(
+      input,
+      `${input} has the key type "${first}" but no key after it. Paste the whole line from the .pub file.`,
+    );
   }
   checkKeyPart(input, first, base64);
   const rest = fields.slice(2);
-  const secondKeyAt = rest.findIndex((f, i) => KEY_TYPE_RE.test(f) && BASE64_RE.test(rest[i + 1] ?? "") && blobKeyType(rest[i + 1] ?? "") === f);
+  const secondKeyAt = rest.findIndex(
+    (f, i) => KEY_TYPE_RE.test(f) && BASE64_RE.test(rest[i + 1] ?? "") && blobKeyType(rest[i + 1] ?? "") === f,
+  );
   if (secondKeyAt !== -1) {
     throw new PublicKeyError(
       input,
-      `${input} holds several keys on one line. Give exactly one key here; put each key on its own line or in its own entry.`,
+      `${input} holds several keys on one line. Give exactly one key here; put each key on its own line or in its ` +
+        `own entry.`,
     );
   }
   const comment = rest.join(" ");
@@ -240,7 +269,10 @@ export function parsePublicKey(text: string, input = "publicKey"): ParsedPublicK
  * read (such lines are kept untouched by the account key set operations).
  */
 export function keyIdentity(line: string): string | undefined {
-  const fields = line.replace(/\r/g, "").trim().split(/[ \t]+/);
+  const fields = line
+    .replace(/\r/g, "")
+    .trim()
+    .split(/[ \t]+/);
   if (fields.length < 2 || !KEY_TYPE_RE.test(fields[0]) || !BASE64_RE.test(fields[1])) return undefined;
   return `${fields[0]} ${fields[1]}`;
 }

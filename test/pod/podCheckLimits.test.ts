@@ -79,7 +79,10 @@ test("the per-variable limit is Linux's: 131072 bytes for NAME=value and its NUL
   const failures = checkPodSpec({ ...base, env: { BIG: atLimit.BIG + "a" } });
   assert.equal(failures.length, 1, JSON.stringify(failures.map((f) => f.reason)));
   assert.equal(failures[0].property, "env");
-  assert.match(failures[0].reason, /^env\.BIG is 131073 bytes long \(as NAME=value\); Linux passes at most 131072 bytes per variable/);
+  assert.match(
+    failures[0].reason,
+    /^env\.BIG is 131073 bytes long \(as NAME=value\); Linux passes at most 131072 bytes per variable/,
+  );
   assert.match(failures[0].reason, /Keep large data in a file/);
 });
 
@@ -91,7 +94,12 @@ test("env, args and the added variables together are limited to 1 MiB; the owner
   const failures = checkPodSpec({ ...base, env: eleven });
   assert.equal(failures.length, 1);
   assert.equal(failures[0].property, "env");
-  assert.match(failures[0].reason, new RegExp(`^env is too large: env, args and the variables this package adds take \\d+ bytes together, over the ${MAX_ENV_TOTAL_BYTES} bytes`));
+  assert.match(
+    failures[0].reason,
+    new RegExp(
+      `^env is too large: env, args and the variables this package adds take \\d+ bytes together, over the ${MAX_ENV_TOTAL_BYTES} bytes`,
+    ),
+  );
 
   const args = "x".repeat(MAX_ENV_TOTAL_BYTES);
   const byArgs = checkPodSpec({ ...base, args });
@@ -101,17 +109,32 @@ test("env, args and the added variables together are limited to 1 MiB; the owner
   // The owner tag's value is part of what is sent.
   const nearly = { ...ten, V10: "a".repeat(MAX_ENV_TOTAL_BYTES - 10 * 100_011 - 200) };
   assert.deepEqual(checkPodSpec({ ...base, env: nearly }), []);
-  assert.equal(checkPodSpec({ ...base, env: nearly }, "urn:" + "o".repeat(300)).length, 1, `a long ${OWNER_ENV} tips it over`);
+  assert.equal(
+    checkPodSpec({ ...base, env: nearly }, "urn:" + "o".repeat(300)).length,
+    1,
+    `a long ${OWNER_ENV} tips it over`,
+  );
 });
 
 test("keys that make PUBLIC_KEY longer than one variable may be are refused on sshPublicKeys", () => {
   const keys = Array.from({ length: 1800 }, () => {
-    const blob = Buffer.concat([Buffer.from([0, 0, 0, 11]), Buffer.from("ssh-ed25519"), Buffer.from([0, 0, 0, 32]), randomBytes(32)]);
+    const blob = Buffer.concat([
+      Buffer.from([0, 0, 0, 11]),
+      Buffer.from("ssh-ed25519"),
+      Buffer.from([0, 0, 0, 32]),
+      randomBytes(32),
+    ]);
     return `ssh-ed25519 ${blob.toString("base64")}`;
   });
   const failures = checkPodSpec({ ...base, sshPublicKeys: keys });
   assert.ok(failures.length >= 1, "refused");
-  assert.ok(failures.every((f) => f.property === "sshPublicKeys"), JSON.stringify(failures.map((f) => f.property)));
-  assert.match(failures[0].reason, /^sshPublicKeys make (SSH_)?PUBLIC_KEY \d+ bytes long; .*Give fewer keys \(1800 given\)\.$/);
+  assert.ok(
+    failures.every((f) => f.property === "sshPublicKeys"),
+    JSON.stringify(failures.map((f) => f.property)),
+  );
+  assert.match(
+    failures[0].reason,
+    /^sshPublicKeys make (SSH_)?PUBLIC_KEY \d+ bytes long; .*Give fewer keys \(1800 given\)\.$/,
+  );
   assert.deepEqual(checkPodSpec({ ...base, sshPublicKeys: keys.slice(0, 100) }), []);
 });

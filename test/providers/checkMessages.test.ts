@@ -21,7 +21,10 @@ function freshKey(): { pub: string; priv: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msg-key-"));
   try {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "msg", "-f", path.join(dir, "k")]);
-    return { pub: fs.readFileSync(path.join(dir, "k.pub"), "utf8").trim(), priv: fs.readFileSync(path.join(dir, "k"), "utf8") };
+    return {
+      pub: fs.readFileSync(path.join(dir, "k.pub"), "utf8").trim(),
+      priv: fs.readFileSync(path.join(dir, "k"), "utf8"),
+    };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -31,7 +34,8 @@ const B64 = KEY.pub.split(" ")[1];
 
 const POD_INPUTS = [...Object.keys(podSpecSchema.shape), "ownerTag"];
 const pod = { name: "n", ownerTag: "urn:x", image: "runpod/base:1.0.0", gpu: { id: "NVIDIA GeForce RTX 4090" } };
-const many = (n: number, value: string): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`V${i}`, value]));
+const many = (n: number, value: string): Record<string, string> =>
+  Object.fromEntries(Array.from({ length: n }, (_, i) => [`V${i}`, value]));
 
 /** Bad Pod inputs covering every rule in podCheck.ts and the schema. */
 const BAD_PODS: Array<Record<string, unknown>> = [
@@ -54,7 +58,15 @@ const BAD_PODS: Array<Record<string, unknown>> = [
   { ...pod, gpu: undefined, cpu: { vcpuCount: 2 } },
   { ...pod, gpu: undefined, cpu: { id: "cpu3c", vcpuCount: 2 }, mounts: { persistent: { size: 20, path: "/w" } } },
   { ...pod, mounts: { persistent: { size: 5, path: "w" }, network: [{ volumeId: "v", path: "n" }] } },
-  { ...pod, mounts: { network: [{ volumeId: "v", path: "/a" }, { volumeId: "w", path: "/b" }] } },
+  {
+    ...pod,
+    mounts: {
+      network: [
+        { volumeId: "v", path: "/a" },
+        { volumeId: "w", path: "/b" },
+      ],
+    },
+  },
   { ...pod, cloud: "secure" },
   { ...pod, dataCenterIds: ["X", "X"] },
   { ...pod, dataCenterIdsInOrder: true },
@@ -91,7 +103,11 @@ function assertReadsRight(failure: CheckFailure, inputs: Record<string, unknown>
   assert.ok(failure.reason.includes(failure.property), `names the input (${where})`);
   if (failure.path && failure.path !== failure.property) {
     assert.ok(failure.reason.includes(failure.path), `the nested path is in the sentence (${where})`);
-    assert.notEqual(inputs[failure.property], undefined, `the engine finds a value for ${failure.property}, not <nil> (${where})`);
+    assert.notEqual(
+      inputs[failure.property],
+      undefined,
+      `the engine finds a value for ${failure.property}, not <nil> (${where})`,
+    );
   }
 }
 
@@ -108,18 +124,31 @@ test("Pod: every check reason is a sentence on a top-level input, with nested pa
     }
   }
   assert.ok(count >= 60, `${count} failures checked`);
-  for (const p of ["ports[1]", "gpu.ids", "gpu.count", "env.N", 'env["MY-VAR"]', "sshPublicKeys[1]", "mounts.persistent.path", "cpu.id"]) {
+  for (const p of [
+    "ports[1]",
+    "gpu.ids",
+    "gpu.count",
+    "env.N",
+    'env["MY-VAR"]',
+    "sshPublicKeys[1]",
+    "mounts.persistent.path",
+    "cpu.id",
+  ]) {
     assert.ok(nested.has(p), `nested path ${p} reported (got ${[...nested].join(", ")})`);
   }
 });
 
 test("the sentence for two mistakes in one list names each element", async () => {
   const { failures = [] } = await providers.pod.check({}, { ...pod, ports: ["22/tcp", "8888/http", "53/udp"] });
-  assert.deepEqual(failures.map((f) => [f.property, f.reason]), [
-    ["ports", 'ports[2] is "53/udp", but Runpod does not expose UDP ports. Use tcp or http.'],
-  ]);
+  assert.deepEqual(
+    failures.map((f) => [f.property, f.reason]),
+    [["ports", 'ports[2] is "53/udp", but Runpod does not expose UDP ports. Use tcp or http.']],
+  );
   const both = await providers.pod.check({}, { ...pod, cpu: { id: "cpu3c", vcpuCount: 2 } });
-  assert.deepEqual(both.failures?.map((f) => f.reason), ["gpu and cpu are both set; set only one of them: gpu for a GPU pod, cpu for a CPU pod."]);
+  assert.deepEqual(
+    both.failures?.map((f) => f.reason),
+    ["gpu and cpu are both set; set only one of them: gpu for a GPU pod, cpu for a CPU pod."],
+  );
 });
 
 test("AccountSshKey: every publicKey reason is a sentence naming publicKey", async () => {
@@ -150,7 +179,12 @@ test(
   "AccountSshKey: its own reasons (missing key, comment) are sentences",
   { todo: "accountSshKeyProvider.ts is changed on the issue-10 keys branch; its check's own reasons are fixed there" },
   async () => {
-    for (const inputs of [{}, { publicKey: KEY.pub, comment: "a\nb" }, { publicKey: KEY.pub, comment: "x".repeat(201) }, { publicKey: 5 }]) {
+    for (const inputs of [
+      {},
+      { publicKey: KEY.pub, comment: "a\nb" },
+      { publicKey: KEY.pub, comment: "x".repeat(201) },
+      { publicKey: 5 },
+    ]) {
       const { failures = [] } = await providers.accountSshKey.check({}, inputs);
       for (const f of failures) assertReadsRight(f, inputs, ["publicKey", "comment", "ownerTag"]);
     }

@@ -42,7 +42,8 @@ export class EngineSlot {
     const checked = await this.provider.check(this.inputs, raw);
     assert.deepEqual(checked.failures ?? [], [], "the inputs pass check");
     const news = checked.inputs as Record<string, unknown>;
-    if (isDeepStrictEqual(news, this.inputs)) return { promise: "none", deleteBeforeReplace: false, replaces: [], previousId };
+    if (isDeepStrictEqual(news, this.inputs))
+      return { promise: "none", deleteBeforeReplace: false, replaces: [], previousId };
     const diff = await this.provider.diff(this.id, this.outs, news);
     const replaces = diff.replaces ?? [];
     if (!diff.changes) {

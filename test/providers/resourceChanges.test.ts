@@ -34,13 +34,21 @@ after(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function expectStep(label: string, step: StepResult, promise: StepResult["promise"], deleteBeforeReplace?: boolean): void {
+function expectStep(
+  label: string,
+  step: StepResult,
+  promise: StepResult["promise"],
+  deleteBeforeReplace?: boolean,
+): void {
   assert.equal(step.promise, promise, `${label}: diff promised ${step.promise} (${step.replaces.join(", ")})`);
-  if (deleteBeforeReplace !== undefined) assert.equal(step.deleteBeforeReplace, deleteBeforeReplace, `${label}: deleteBeforeReplace`);
+  if (deleteBeforeReplace !== undefined)
+    assert.equal(step.deleteBeforeReplace, deleteBeforeReplace, `${label}: deleteBeforeReplace`);
 }
 
 test("AccountSshKey: a comment updates the line in place; another key replaces (the new one registered first)", async () => {
-  const provider = (await hostProvider("accountSshKey", { "runpod:token": emulator.apiKey, "runpod:apiUrl": emulator.url })).provider;
+  const provider = (
+    await hostProvider("accountSshKey", { "runpod:token": emulator.apiKey, "runpod:apiUrl": emulator.url })
+  ).provider;
   const slot = new EngineSlot(provider);
   const ownerTag = "urn:pulumi:test::proj::runpod-ssh:AccountSshKey::k";
   const identity = (line: string): string => line.split(" ").slice(0, 2).join(" ");
@@ -85,7 +93,11 @@ test("LocalKeyFile: new content rewrites the file; a new path moves it (the old 
     await slot.create(raw);
     assert.equal(fs.readFileSync(first, "utf8"), priv[0]);
 
-    expectStep("same key with CRLF line ends", await slot.up({ ...raw, content: priv[0].replace(/\n/g, "\r\n") }), "none");
+    expectStep(
+      "same key with CRLF line ends",
+      await slot.up({ ...raw, content: priv[0].replace(/\n/g, "\r\n") }),
+      "none",
+    );
 
     raw = { ...raw, content: priv[1] };
     expectStep("another key", await slot.up(raw), "update");

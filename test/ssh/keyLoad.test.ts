@@ -83,18 +83,36 @@ function builtKeys(): Record<string, string> {
   const n = Buffer.from(rsa512.n!, "base64url");
   const e = Buffer.from(rsa512.e!, "base64url");
   return {
-    "sk-ssh-ed25519": line("sk-ssh-ed25519@openssh.com", Buffer.concat([sshString("sk-ssh-ed25519@openssh.com"), sshString(edKey), sshString("ssh:")])),
+    "sk-ssh-ed25519": line(
+      "sk-ssh-ed25519@openssh.com",
+      Buffer.concat([sshString("sk-ssh-ed25519@openssh.com"), sshString(edKey), sshString("ssh:")]),
+    ),
     "sk-ecdsa": line(
       "sk-ecdsa-sha2-nistp256@openssh.com",
-      Buffer.concat([sshString("sk-ecdsa-sha2-nistp256@openssh.com"), sshString("nistp256"), ecPoint, sshString("ssh:")]),
+      Buffer.concat([
+        sshString("sk-ecdsa-sha2-nistp256@openssh.com"),
+        sshString("nistp256"),
+        ecPoint,
+        sshString("ssh:"),
+      ]),
     ),
     "rsa 512 bits": line("ssh-rsa", Buffer.concat([sshString("ssh-rsa"), mpint(e), mpint(n)])),
-    "ed25519 of 31 bytes": line("ssh-ed25519", Buffer.concat([sshString("ssh-ed25519"), sshString(edKey.subarray(0, 31))])),
+    "ed25519 of 31 bytes": line(
+      "ssh-ed25519",
+      Buffer.concat([sshString("ssh-ed25519"), sshString(edKey.subarray(0, 31))]),
+    ),
     "ed25519 with bytes after the key": line("ssh-ed25519", Buffer.concat([ed, Buffer.from([1, 2, 3])])),
-    "ecdsa curve name mismatch": line("ecdsa-sha2-nistp256", Buffer.concat([sshString("ecdsa-sha2-nistp256"), sshString("nistp384"), ecPoint])),
+    "ecdsa curve name mismatch": line(
+      "ecdsa-sha2-nistp256",
+      Buffer.concat([sshString("ecdsa-sha2-nistp256"), sshString("nistp384"), ecPoint]),
+    ),
     "ecdsa point off the curve": line(
       "ecdsa-sha2-nistp256",
-      Buffer.concat([sshString("ecdsa-sha2-nistp256"), sshString("nistp256"), sshString(Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)]))]),
+      Buffer.concat([
+        sshString("ecdsa-sha2-nistp256"),
+        sshString("nistp256"),
+        sshString(Buffer.concat([Buffer.from([4]), Buffer.alloc(64, 1)])),
+      ]),
     ),
     "type prefix of another key": `ssh-rsa ${real.ed25519.split(" ")[1]}`,
   };
@@ -132,7 +150,11 @@ test("cut, bit-flipped and unpadded variants of every key: accepted exactly when
       cases++;
       const openssh = opensshLoads(variant);
       if (!openssh) refused++;
-      assert.equal(weLoad(variant), openssh, `${name} variant ${variant.slice(0, 90)}: OpenSSH ${openssh ? "loads" : "refuses"} it`);
+      assert.equal(
+        weLoad(variant),
+        openssh,
+        `${name} variant ${variant.slice(0, 90)}: OpenSSH ${openssh ? "loads" : "refuses"} it`,
+      );
     }
   }
   assert.ok(refused > cases / 3, `${refused} of ${cases} variants refused by OpenSSH`);
@@ -141,11 +163,17 @@ test("cut, bit-flipped and unpadded variants of every key: accepted exactly when
 test("a control character anywhere in the line is refused, though OpenSSH would load it", () => {
   for (const ch of ["\u0007", "\u0000", "\u001b", "\u007f", "\u0085", "\u2028"]) {
     const keyLine = `${real.ed25519} bell${ch}here`;
-    assert.throws(() => parsePublicKey(keyLine), (e: Error) => {
-      assert.ok(e instanceof PublicKeyError);
-      assert.match(e.message, /^publicKey contains the control character U\+[0-9A-F]{4} in its comment\. .*\.$/);
-      return true;
-    });
+    assert.throws(
+      () => parsePublicKey(keyLine),
+      (e: Error) => {
+        assert.ok(e instanceof PublicKeyError);
+        assert.match(e.message, /^publicKey contains the control character U\+[0-9A-F]{4} in its comment\. .*\.$/);
+        return true;
+      },
+    );
   }
-  assert.throws(() => parsePublicKey(`ssh-ed25519\u0001 ${real.ed25519.split(" ")[1]}`), /control character U\+0001 in its key type/);
+  assert.throws(
+    () => parsePublicKey(`ssh-ed25519\u0001 ${real.ed25519.split(" ")[1]}`),
+    /control character U\+0001 in its key type/,
+  );
 });
