@@ -129,6 +129,12 @@ function checkPlacement(spec: PodSpec, raw: Record<string, unknown>, failures: C
       failures.add(["cpu", "vcpuCount"], `cpu.vcpuCount must be a power of two (2, 4, 8, ...), got ${n}.`);
     }
   }
+  if (spec.cpu && spec.globalNetworking === true) {
+    failures.add(
+      ["globalNetworking"],
+      "globalNetworking needs an NVIDIA GPU pod; a CPU pod cannot have it. Remove globalNetworking or use gpu.",
+    );
+  }
   if (Array.isArray(spec.dataCenterIds)) {
     const dup = spec.dataCenterIds.find((d, i) => spec.dataCenterIds!.indexOf(d) !== i);
     if (dup) failures.add(["dataCenterIds"], `dataCenterIds lists "${dup}" twice; list each data center once.`);

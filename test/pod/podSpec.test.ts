@@ -60,6 +60,7 @@ const bad: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["name with newline", { ...base, name: "a\nb" }, "name", /line breaks/],
   ["timeout too small", { ...base, readinessTimeoutSeconds: 1 }, "readinessTimeoutSeconds", /at least 10/],
   ["dc order without dcs", { ...base, dataCenterIdsInOrder: true }, "dataCenterIdsInOrder", /needs dataCenterIds/],
+  ["global networking on a CPU pod", { image: "i", cpu: { id: "cpu3c", vcpuCount: 2 }, globalNetworking: true }, "globalNetworking", /needs an NVIDIA GPU pod/],
 ];
 
 for (const [label, spec, path, reason] of bad) {
