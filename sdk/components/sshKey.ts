@@ -7,7 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import type * as tlsTypes from "@pulumi/tls";
 import { AccountSshKey } from "../resources/accountSshKey";
 import { LocalKeyFile } from "../resources/localKeyFile";
-import { parsePublicKey } from "../ssh/publicKey";
+import { parsePublicKey, PublicKeyError, type ParsedPublicKey } from "../ssh/publicKey";
+import { describe } from "../pod/checkFailure";
+import { InputProblems } from "./inputProblems";
 
 export interface SshKeyArgs {
   /**
@@ -31,6 +33,50 @@ export interface SshKeyArgs {
   privateKeyFile?: string;
 }
 
+/** Parses `publicKey`, recording the problem when it is not a usable key. */
+function checkPublicKey(key: unknown, problems: InputProblems): ParsedPublicKey | undefined {
+  try {
+    return parsePublicKey(key as string, "publicKey");
+  } catch (e) {
+    if (!(e instanceof PublicKeyError)) throw e;
+    problems.add("publicKey", e.problem);
+    return undefined;
+  }
+}
+
+/** Every invalid plain input at once, at construction (so at preview). */
+function validate(name: string, args: SshKeyArgs): void {
+  const problems = new InputProblems(`SshKey "${name}"`);
+  if (args.registerOnAccount !== undefined && typeof args.registerOnAccount !== "boolean") {
+    problems.add("registerOnAccount", `registerOnAccount must be true or false, got ${describe(args.registerOnAccount)}.`);
+  }
+  if (typeof args.publicKey === "string") checkPublicKey(args.publicKey, problems);
+  else if (args.publicKey !== undefined && !pulumi.Output.isInstance(args.publicKey) && !(args.publicKey instanceof Promise)) {
+    problems.add("publicKey", `publicKey must be one OpenSSH public key line (a string), got ${describe(args.publicKey)}.`);
+  }
+  if (typeof args.comment === "string") {
+    if (/[\p{Cc}\u2028\u2029]/u.test(args.comment)) {
+      problems.add("comment", "comment must be one line of plain text; remove the line break or control character.");
+    } else if (args.comment.length > MAX_COMMENT_LENGTH) {
+      problems.add("comment", `comment is ${args.comment.length} characters long; keep it to at most ${MAX_COMMENT_LENGTH}.`);
+    }
+  }
+  if (args.privateKeyFile !== undefined) {
+    if (typeof args.privateKeyFile !== "string" || args.privateKeyFile.trim() === "" || args.privateKeyFile.endsWith("/")) {
+      problems.add("privateKeyFile", "privateKeyFile must be a file path such as ~/.ssh/runpod-trainer (not a directory).");
+    } else if (args.publicKey !== undefined) {
+      problems.add(
+        "privateKeyFile",
+        "privateKeyFile needs a generated key; with publicKey given, you already hold the private key. Remove one of them.",
+      );
+    }
+  }
+  problems.throwIfAny();
+}
+
+/** The longest label AccountSshKey accepts (its `check` refuses longer ones). */
+const MAX_COMMENT_LENGTH = 200;
+
 /** An SSH key for Runpod pods. */
 export class SshKey extends pulumi.ComponentResource {
   /** The public key, one OpenSSH line. */
@@ -50,19 +96,9 @@ export class SshKey extends pulumi.ComponentResource {
 
   constructor(name: string, args: SshKeyArgs = {}, opts?: pulumi.ComponentResourceOptions) {
     super("runpod-ssh:index:SshKey", name, {}, opts);
-    if (args.registerOnAccount !== undefined && typeof args.registerOnAccount !== "boolean") {
-      throw new Error(`SshKey "${name}": registerOnAccount must be true or false, got ${typeof args.registerOnAccount}.`);
-    }
+    validate(name, args);
     const parent = { parent: this };
     this.generated = args.publicKey === undefined;
-    if (args.privateKeyFile !== undefined) {
-      if (typeof args.privateKeyFile !== "string" || args.privateKeyFile.trim() === "" || args.privateKeyFile.endsWith("/")) {
-        throw new Error(`SshKey "${name}": privateKeyFile must be a file path such as ~/.ssh/runpod-trainer.`);
-      }
-      if (!this.generated) {
-        throw new Error(`SshKey "${name}": privateKeyFile needs a generated key; with publicKey given, you already hold the private key.`);
-      }
-    }
     this.privateKeyFile = args.privateKeyFile;
     let publicKey: pulumi.Output<string>;
     if (this.generated) {
@@ -73,8 +109,14 @@ export class SshKey extends pulumi.ComponentResource {
       publicKey = key.publicKeyOpenssh.apply((k) => k.trim());
       this.privateKeyOpenssh = pulumi.secret(key.privateKeyOpenssh);
     } else {
-      // Validated here too, so a bad key fails the preview even when it is not registered on the account.
-      publicKey = pulumi.output(args.publicKey!).apply((k) => parsePublicKey(k, `SshKey "${name}": publicKey`).line);
+      // Validated here too, so a bad key fails the preview even when it is not registered on the account (a plain
+      // string was already checked by `validate`; this catches a key that arrives as an Output).
+      publicKey = pulumi.output(args.publicKey!).apply((k) => {
+        const problems = new InputProblems(`SshKey "${name}"`);
+        const parsed = checkPublicKey(k, problems);
+        problems.throwIfAny();
+        return parsed!.line;
+      });
       this.privateKeyOpenssh = pulumi.output(undefined);
     }
     this.publicKeyOpenssh = publicKey;

@@ -16,6 +16,11 @@ import { SshPassword } from "../resources/sshPassword";
 import { SshKey } from "./sshKey";
 import { buildSshCommands, NO_DIRECT_PATH_REASON, type HostKeyChecking } from "../ssh/sshCommands";
 import { PASSWORD_HASH_ENV, startArgs, startScript } from "../ssh/startScript";
+import { parsePublicKey, PublicKeyError } from "../ssh/publicKey";
+import type * as podCheckTypes from "../pod/podCheck";
+import type * as podSpecTypes from "../pod/podSpec";
+import { describe } from "../pod/checkFailure";
+import { InputProblems, knownPart } from "./inputProblems";
 
 /** How sshd gets started in the pod. */
 export type SshdMode = "image" | "bootstrap";
@@ -51,14 +56,16 @@ export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
   /**
    * "image" (default): the image starts sshd from `PUBLIC_KEY` (all Runpod images do). "bootstrap": for images
    * without sshd; the start command installs openssh-server, writes the key to `~/.ssh/authorized_keys`, starts
-   * sshd, then runs `startCommand`. Changing it resets the container.
+   * sshd, then runs `startCommand`. Turning it on resets the container; turning it off replaces the pod (the API
+   * cannot give the image its own start command back).
    */
   sshdMode?: SshdMode;
   /** Bootstrap mode: your own start command, run after sshd starts (in place of `sleep infinity`). Any text is safe. */
   startCommand?: string;
   /**
    * Also allow password login for root with a generated password (secret output `password`). Less safe than
-   * keys; needs the direct path (public IP). Default false. Changing it resets the container.
+   * keys; needs the direct path (public IP). Default false. Turning it on resets the container; turning it off
+   * replaces the pod (its start command is removed, and the API cannot give the image its own back).
    */
   passwordLogin?: boolean;
 }
@@ -66,33 +73,92 @@ export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
 const ALLOWED_MODES: SshdMode[] = ["image", "bootstrap"];
 const ALLOWED_CHECKING: HostKeyChecking[] = ["accept-new", "strict", "off"];
 
-/** Rejects invalid combinations up front (at preview), naming the field. */
-function validate(name: string, args: SshPodArgs): void {
-  const fail = (field: string, message: string): never => {
-    throw new Error(`SshPod "${name}": ${field} ${message}`);
-  };
+function describeValue(value: unknown): string {
+  return typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : describe(value);
+}
+
+/** SshPod's own inputs: types and combinations. */
+function checkOwnInputs(args: SshPodArgs, problems: InputProblems): void {
   const raw = args as SshPodArgs & { sshPublicKeys?: unknown };
-  if (raw.sshPublicKeys !== undefined) fail("sshPublicKeys", "is set by SshPod itself; pass sshKey (shared key) or extraPublicKeys instead.");
-  if (args.sshKey !== undefined && !(args.sshKey instanceof SshKey)) fail("sshKey", "must be an SshKey (new SshKey(...)).");
-  if (args.sshdMode !== undefined && !ALLOWED_MODES.includes(args.sshdMode)) fail("sshdMode", `must be "image" or "bootstrap", got ${JSON.stringify(args.sshdMode)}.`);
+  if (raw.sshPublicKeys !== undefined) {
+    problems.add("sshPublicKeys", "sshPublicKeys is set by SshPod itself; pass sshKey (a shared key) or extraPublicKeys instead.");
+  }
+  if (args.sshKey !== undefined && !(args.sshKey instanceof SshKey)) {
+    problems.add("sshKey", `sshKey must be an SshKey (new SshKey(...)), got ${describeValue(args.sshKey)}.`);
+  }
+  if (args.sshdMode !== undefined && !ALLOWED_MODES.includes(args.sshdMode)) {
+    problems.add("sshdMode", `sshdMode must be "image" or "bootstrap", got ${describeValue(args.sshdMode)}.`);
+  }
   if (args.hostKeyChecking !== undefined && !ALLOWED_CHECKING.includes(args.hostKeyChecking)) {
-    fail("hostKeyChecking", `must be "accept-new", "strict" or "off", got ${JSON.stringify(args.hostKeyChecking)}.`);
+    problems.add("hostKeyChecking", `hostKeyChecking must be "accept-new", "strict" or "off", got ${describeValue(args.hostKeyChecking)}.`);
   }
-  if (args.startCommand !== undefined && args.sshdMode !== "bootstrap") fail("startCommand", 'is only used with sshdMode: "bootstrap" (in image mode, use args).');
-  if (args.startCommand !== undefined && typeof args.startCommand !== "string") fail("startCommand", "must be a string.");
-  if (args.args !== undefined && (args.sshdMode === "bootstrap" || args.passwordLogin)) {
-    fail("args", `cannot be combined with ${args.sshdMode === "bootstrap" ? 'sshdMode: "bootstrap"' : "passwordLogin"}: SshPod builds the start command; put your own command in startCommand (with sshdMode: "bootstrap").`);
+  if (args.passwordLogin !== undefined && typeof args.passwordLogin !== "boolean") {
+    problems.add("passwordLogin", `passwordLogin must be true or false, got ${describeValue(args.passwordLogin)}.`);
   }
-  if (args.passwordLogin && args.allowProxyOnly) fail("passwordLogin", "needs the direct path (public IP and port); it cannot be combined with allowProxyOnly.");
+  if (args.startCommand !== undefined && typeof args.startCommand !== "string") {
+    problems.add("startCommand", `startCommand must be a string, got ${describeValue(args.startCommand)}.`);
+  } else if (args.startCommand !== undefined && args.sshdMode !== "bootstrap") {
+    problems.add("startCommand", 'startCommand is only used with sshdMode: "bootstrap"; in image mode, give your start command as args.');
+  }
+  if (args.args !== undefined && (args.sshdMode === "bootstrap" || args.passwordLogin === true)) {
+    const mode = args.sshdMode === "bootstrap" ? 'sshdMode: "bootstrap"' : "passwordLogin";
+    problems.add(
+      "args",
+      `args cannot be combined with ${mode}: SshPod builds the start command. Put your own command in startCommand ` +
+        '(with sshdMode: "bootstrap").',
+    );
+  }
+  if (args.passwordLogin === true && args.allowProxyOnly === true) {
+    problems.add("passwordLogin", "passwordLogin needs the direct path (public IP and port), so it cannot be combined with allowProxyOnly.");
+  }
   if (args.privateKeyFile !== undefined) {
-    if (typeof args.privateKeyFile !== "string" || args.privateKeyFile.trim() === "") fail("privateKeyFile", "must be a file path such as ~/.ssh/runpod-trainer.");
-    if (args.sshKey) fail("privateKeyFile", "is for the key SshPod creates itself; with a shared sshKey, set privateKeyFile on the SshKey (one file for the whole fleet).");
+    if (typeof args.privateKeyFile !== "string" || args.privateKeyFile.trim() === "") {
+      problems.add("privateKeyFile", "privateKeyFile must be a file path such as ~/.ssh/runpod-trainer.");
+    } else if (args.sshKey) {
+      problems.add(
+        "privateKeyFile",
+        "privateKeyFile is for the key SshPod creates itself; with a shared sshKey, set privateKeyFile on the SshKey (one file for the whole fleet).",
+      );
+    }
   }
   for (const field of ["identityFile", "knownHostsFile", "hostAlias"] as const) {
     const v = args[field];
-    if (v !== undefined && (typeof v !== "string" || v.trim() === "" || /[\r\n]/.test(v))) fail(field, "must be a non-empty, single-line string.");
+    if (v !== undefined && (typeof v !== "string" || v.trim() === "" || /[\r\n]/.test(v))) {
+      problems.add(field, `${field} must be a non-empty, single-line string, got ${describeValue(v)}.`);
+    }
   }
-  if (args.hostAlias !== undefined && /\s/.test(args.hostAlias)) fail("hostAlias", "must not contain spaces (it becomes a Host line in ~/.ssh/config).");
+  if (typeof args.hostAlias === "string" && /\s/.test(args.hostAlias.trim())) {
+    problems.add("hostAlias", "hostAlias must not contain spaces (it becomes a Host line in ~/.ssh/config).");
+  }
+}
+
+/**
+ * Every invalid input at once, at construction (so at preview): SshPod's own inputs, each extra public key, and
+ * the Pod inputs passed through (the Pod's own check, on the values known while the program runs).
+ */
+function validate(name: string, args: SshPodArgs, podArgs: PodArgs): void {
+  // Loaded here, not at the top: the Pod checks pull in zod, which `require("pulumi-runpod-ssh")` should not pay for.
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { checkPodSpec } = require("../pod/podCheck") as typeof podCheckTypes;
+  const { UNKNOWN } = require("../pod/podSpec") as typeof podSpecTypes;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const problems = new InputProblems(`SshPod "${name}"`);
+  checkOwnInputs(args, problems);
+  const extra = knownPart(args.extraPublicKeys, UNKNOWN);
+  if (Array.isArray(extra)) {
+    for (const [i, key] of extra.entries()) {
+      if (typeof key !== "string" || key === UNKNOWN) continue;
+      try {
+        parsePublicKey(key, `extraPublicKeys[${i}]`);
+      } catch (e) {
+        if (!(e instanceof PublicKeyError)) throw e;
+        problems.add(`extraPublicKeys[${i}]`, e.problem);
+      }
+    }
+  }
+  const { sshPublicKeys: _setBySshPod, ...passedThrough } = podArgs as PodArgs & { sshPublicKeys?: unknown };
+  for (const failure of checkPodSpec(knownPart(passedThrough, UNKNOWN))) problems.add(failure.path ?? failure.property, failure.reason);
+  problems.throwIfAny();
 }
 
 /** A Runpod pod that is SSH-ready when `pulumi up` returns, with its commands as outputs. */
@@ -137,7 +203,6 @@ export class SshPod extends pulumi.ComponentResource {
 
   constructor(name: string, args: SshPodArgs, opts?: pulumi.ComponentResourceOptions) {
     super("runpod-ssh:index:SshPod", name, {}, opts);
-    validate(name, args);
     const parent = { parent: this };
     const {
       sshKey: givenKey,
@@ -152,6 +217,7 @@ export class SshPod extends pulumi.ComponentResource {
       passwordLogin,
       ...podArgs
     } = args;
+    validate(name, args, podArgs);
 
     this.sshKey = givenKey ?? new SshKey(`${name}-key`, { privateKeyFile }, parent);
     const key = this.sshKey;

@@ -4,14 +4,22 @@
  */
 import type { RunpodClient } from "../runpod/client";
 import { RunpodNotFoundError } from "../runpod/errors";
+import { podWatcherFor } from "./podWatcher";
 
-/** Terminates the pod. Returns false when it was already gone. */
+/**
+ * Terminates the pod. Returns false when it was already gone. Either way the shared pod list forgets it, so a
+ * replacement created right after (same name, same owner tag) is never mistaken for it.
+ */
 export async function terminatePod(client: RunpodClient, podId: string): Promise<boolean> {
   try {
     await client.deletePod(podId);
+    podWatcherFor(client).forget(podId);
     return true;
   } catch (e) {
-    if (e instanceof RunpodNotFoundError) return false;
+    if (e instanceof RunpodNotFoundError) {
+      podWatcherFor(client).forget(podId);
+      return false;
+    }
     throw e;
   }
 }

@@ -1,6 +1,6 @@
 /**
- * The Pod resource's inputs: validation (run by `check`, so bad input fails at `pulumi preview` with no API
- * call) and the translation into `POST /v2/pods` bodies, one per placement candidate.
+ * The Pod resource's inputs: their schema (the rules across inputs and every message are in podCheck.ts) and the
+ * translation into `POST /v2/pods` bodies, one per placement candidate.
  *
  * Rules beyond the API's schema, each from something that goes wrong on Runpod (see FACTS.md):
  * - `gpu.count` is always sent (without it the API answers a misleading "no instances available").
@@ -11,7 +11,7 @@
  *   lines with a `PUBLIC_KEY` the user already set.
  */
 import { z } from "zod";
-import { PublicKeyError, parsePublicKey } from "../ssh/publicKey";
+import { parsePublicKey } from "../ssh/publicKey";
 import type { CreatePodRequest, PodMounts } from "../runpod/schemas";
 
 /** Pulumi's placeholder for a value not known during preview. */
@@ -57,244 +57,78 @@ export interface PodSpec {
   keepOnFailure?: boolean;
 }
 
-/** A rejected input, in the shape Pulumi's `check` returns. */
-export interface CheckFailure {
-  property: string;
-  reason: string;
-}
+import { describe } from "./checkFailure";
 
-const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const PORT_RE = /^(\d{1,5})\/([a-z]+)$/;
+export type { CheckFailure } from "./checkFailure";
+
 const CUDA_RE = /^\d+\.\d+$/;
 
-const str = (what: string) =>
-  z.string({ error: (i) => (i.input === undefined ? `${what} is required` : `must be a string, got ${typeof i.input}`) });
-const nonEmpty = (what: string) => str(what).refine((s) => s.trim() !== "", { message: `${what} must not be empty` });
+// The schema's messages are clauses that follow the input's path: podCheck.ts turns each into the sentence
+// "<path> <message>." (for example "gpu.count must be at least 1.").
+const str = () => z.string({ error: (i) => (i.input === undefined ? "is required" : `must be a string, got ${describe(i.input)}`) });
+const nonEmpty = () => str().refine((s) => s.trim() !== "", { message: "must not be empty; give a value or leave it out" });
 const posInt = (min: number) =>
   z
-    .number({ error: (i) => `must be a number, got ${typeof i.input}` })
+    .number({ error: (i) => `must be a number, got ${describe(i.input)}` })
     .int({ message: "must be a whole number" })
     .min(min, { message: `must be at least ${min}` });
 
-/** Structural schema; the cross-field rules are in `checkPodSpec`. Unknown fields are refused (typos). */
-const podSpecSchema = z.strictObject({
-  name: nonEmpty("name")
+/** For a number or boolean where a string is needed: how to write it as one. */
+function quoteHint(value: unknown): string {
+  return typeof value === "number" || typeof value === "boolean" ? `; quote it: "${String(value)}"` : "";
+}
+
+/** Structural schema; the rules across inputs are in podCheck.ts. Unknown fields are refused (typos). */
+export const podSpecSchema = z.strictObject({
+  name: nonEmpty()
     .refine((s) => !/\p{Cc}/u.test(s), { message: "must not contain control characters or line breaks" })
     .refine((s) => s.length <= 128, { message: "must be at most 128 characters" })
     .optional(),
-  image: nonEmpty("image").optional(),
-  templateId: nonEmpty("templateId").optional(),
+  image: nonEmpty().optional(),
+  templateId: nonEmpty().optional(),
   gpu: z
     .strictObject({
-      id: nonEmpty("gpu.id").optional(),
-      ids: z.array(nonEmpty("each GPU id")).optional(),
+      id: nonEmpty().optional(),
+      ids: z.array(nonEmpty()).optional(),
       count: posInt(1).optional(),
-      allowedCudaVersions: z.array(str("CUDA version").regex(CUDA_RE, { message: 'must look like "12.8"' })).optional(),
-      minCudaVersion: str("minCudaVersion").regex(CUDA_RE, { message: 'must look like "12.1"' }).optional(),
+      allowedCudaVersions: z.array(str().regex(CUDA_RE, { message: 'must look like "12.8"' })).optional(),
+      minCudaVersion: str().regex(CUDA_RE, { message: 'must look like "12.1"' }).optional(),
     })
     .optional(),
-  cpu: z.strictObject({ id: nonEmpty("cpu.id"), vcpuCount: posInt(2) }).optional(),
+  cpu: z.strictObject({ id: nonEmpty(), vcpuCount: posInt(2) }).optional(),
   cloud: z.enum(["SECURE", "COMMUNITY"], { message: 'must be "SECURE" or "COMMUNITY"' }).optional(),
-  dataCenterIds: z.array(nonEmpty("each data center id")).optional(),
+  dataCenterIds: z.array(nonEmpty()).optional(),
   dataCenterIdsInOrder: z.boolean().optional(),
   disk: posInt(1).optional(),
-  args: str("args").optional(),
-  ports: z.array(str("port")).optional(),
-  env: z.record(z.string(), z.string({ error: (i) => `must be a string (quote it: "${String(i.input)}"), got ${typeof i.input}` })).optional(),
-  registry: nonEmpty("registry").optional(),
+  args: str().optional(),
+  ports: z.array(str()).optional(),
+  env: z
+    .record(z.string(), z.string({ error: (i) => `must be a string, got ${describe(i.input)}${quoteHint(i.input)}` }))
+    .optional(),
+  registry: nonEmpty().optional(),
   mounts: z
     .strictObject({
-      persistent: z.strictObject({ size: posInt(10), path: nonEmpty("path") }).optional(),
-      network: z.array(z.strictObject({ volumeId: nonEmpty("volumeId"), path: nonEmpty("path") })).max(1, { message: "at most one network volume" }).optional(),
+      persistent: z.strictObject({ size: posInt(10), path: nonEmpty() }).optional(),
+      network: z
+        .array(z.strictObject({ volumeId: nonEmpty(), path: nonEmpty() }))
+        .max(1, { message: "lists more than one network volume; a pod can mount one" })
+        .optional(),
     })
     .optional(),
   globalNetworking: z.boolean().optional(),
   startJupyter: z.boolean().optional(),
   startSsh: z.boolean().optional(),
-  sshPublicKeys: z.array(str("key")).optional(),
+  sshPublicKeys: z.array(str()).optional(),
   allowProxyOnly: z.boolean().optional(),
   waitForSsh: z.boolean().optional(),
   readinessTimeoutSeconds: posInt(10).max(86_400, { message: "must be at most 86400 (24 hours)" }).optional(),
   keepOnFailure: z.boolean().optional(),
 });
 
-function pathOf(path: ReadonlyArray<PropertyKey>): string {
-  let out = "";
-  for (const p of path) out += typeof p === "number" ? `[${p}]` : out === "" ? String(p) : `.${String(p)}`;
-  return out || "(inputs)";
-}
-
-/** Strips values unknown at preview, so they are neither validated nor reported. */
-function withoutUnknowns(value: unknown): unknown {
-  if (value === UNKNOWN) return undefined;
-  if (Array.isArray(value)) return value.filter((v) => !containsUnknown(v)).map(withoutUnknowns);
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== UNKNOWN) out[k] = withoutUnknowns(v);
-    return out;
-  }
-  return value;
-}
-
 /** Ports as given plus `22/tcp` when it is missing. */
 export function portsWithSsh(ports: readonly string[] | undefined): string[] {
   const list = [...(ports ?? [])].map((p) => p.trim());
   return list.includes("22/tcp") ? list : [...list, "22/tcp"];
-}
-
-/**
- * Validates Pod inputs. Returns every failure (property + reason saying how to fix it); an empty list means
- * the inputs are good. Values unknown during preview are skipped. Makes no network call.
- */
-export function checkPodSpec(raw: unknown): CheckFailure[] {
-  const rawObj = (raw && typeof raw === "object" ? raw : {}) as Record<string, unknown>;
-  const input = withoutUnknowns(raw) as Record<string, unknown>;
-  const failures: CheckFailure[] = [];
-  const fail = (property: string, reason: string): void => {
-    if (!failures.some((f) => f.property === property && f.reason === reason)) failures.push({ property, reason });
-  };
-  const parsed = podSpecSchema.safeParse(input);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      if (issue.code === "unrecognized_keys") {
-        for (const key of issue.keys) {
-          const at = pathOf([...issue.path, key]);
-          fail(at, `is not a Pod input. Check the spelling; see the PodArgs documentation for the inputs there are.`);
-        }
-      } else {
-        fail(pathOf(issue.path), issue.message);
-      }
-    }
-  }
-  const spec = input as PodSpec;
-  const known = (k: string): boolean => rawObj[k] !== undefined;
-
-  // image or template
-  if (!known("image") && !known("templateId")) {
-    fail("image", "is required unless templateId is set. Give a container image, e.g. \"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404\".");
-  }
-  // exactly one of gpu / cpu
-  if (known("gpu") && known("cpu")) {
-    fail("gpu", "and cpu are both set; a pod is either a GPU pod or a CPU pod. Remove one of them.");
-  } else if (!known("gpu") && !known("cpu")) {
-    fail("gpu", "is required (or cpu for a CPU pod): e.g. gpu: { id: \"NVIDIA GeForce RTX 4090\", count: 1 }.");
-  }
-  if (spec.gpu && typeof spec.gpu === "object") {
-    const g = spec.gpu;
-    const rawGpu = rawObj.gpu as Record<string, unknown> | undefined;
-    if (g.id !== undefined && g.ids !== undefined) {
-      fail("gpu.ids", "and gpu.id are both set. Use gpu.id for one GPU type, or gpu.ids for an ordered list of candidates.");
-    } else if (g.id === undefined && g.ids === undefined && rawGpu?.id === undefined && rawGpu?.ids === undefined) {
-      fail("gpu.id", "is required: the GPU type, e.g. \"NVIDIA GeForce RTX 4090\" (or gpu.ids for a list of candidates).");
-    }
-    if (Array.isArray(g.ids)) {
-      if (g.ids.length === 0 && !containsUnknown(rawGpu?.ids)) fail("gpu.ids", "is empty; list at least one GPU type.");
-      const dup = g.ids.find((id, i) => g.ids!.indexOf(id) !== i);
-      if (dup) fail("gpu.ids", `lists "${dup}" twice.`);
-    }
-    if (Array.isArray(g.allowedCudaVersions) && g.allowedCudaVersions.length > 0 && g.minCudaVersion !== undefined) {
-      fail("gpu.minCudaVersion", "cannot be combined with a non-empty gpu.allowedCudaVersions; use one or the other.");
-    }
-  }
-  if (spec.cpu && typeof spec.cpu.vcpuCount === "number") {
-    const n = spec.cpu.vcpuCount;
-    if (Number.isInteger(n) && n >= 2 && (n & (n - 1)) !== 0) fail("cpu.vcpuCount", `must be a power of two (2, 4, 8, ...), got ${n}.`);
-  }
-  if (spec.cpu && spec.mounts?.persistent) {
-    fail("mounts.persistent", "is not available on CPU pods; use a network volume (mounts.network) instead.");
-  }
-  if (spec.mounts?.persistent && spec.mounts.network && spec.mounts.network.length > 0) {
-    fail("mounts", "has both persistent and network; a pod can have one kind of mount. Remove one.");
-  }
-  for (const [i, m] of (spec.mounts?.network ?? []).entries()) {
-    if (typeof m?.path === "string" && !m.path.startsWith("/")) fail(`mounts.network[${i}].path`, "must be an absolute path such as /workspace.");
-  }
-  if (typeof spec.mounts?.persistent?.path === "string" && !spec.mounts.persistent.path.startsWith("/")) {
-    fail("mounts.persistent.path", "must be an absolute path such as /workspace.");
-  }
-  if (Array.isArray(spec.dataCenterIds)) {
-    const dup = spec.dataCenterIds.find((d, i) => spec.dataCenterIds!.indexOf(d) !== i);
-    if (dup) fail("dataCenterIds", `lists "${dup}" twice.`);
-  }
-  if (spec.dataCenterIdsInOrder && (!Array.isArray(rawObj.dataCenterIds) || (rawObj.dataCenterIds as unknown[]).length === 0)) {
-    fail("dataCenterIdsInOrder", "needs dataCenterIds: the data centers to try, in order.");
-  }
-
-  // args
-  if (typeof spec.args === "string") {
-    if (spec.args.trim() === "") {
-      fail(
-        "args",
-        "is empty. An empty start command replaces the image's own (/start.sh), so sshd never starts. Leave args out to keep the image's start command.",
-      );
-    }
-    if (spec.args.includes("\u0000")) fail("args", "contains a NUL character.");
-  }
-
-  // ports
-  if (Array.isArray(spec.ports)) {
-    const seen = new Map<number, string>();
-    let http = 0;
-    for (const [i, p] of spec.ports.entries()) {
-      if (typeof p !== "string") continue;
-      const m = PORT_RE.exec(p.trim());
-      const at = `ports[${i}]`;
-      if (!m) {
-        fail(at, `"${p}" is not a port. Write "PORT/tcp" or "PORT/http", e.g. "22/tcp" or "8888/http".`);
-        continue;
-      }
-      const port = Number(m[1]);
-      const proto = m[2];
-      if (proto === "udp") {
-        fail(at, `"${p}": Runpod does not expose UDP ports. Use tcp or http.`);
-        continue;
-      }
-      if (proto !== "tcp" && proto !== "http") {
-        fail(at, `"${p}": the protocol must be tcp or http.`);
-        continue;
-      }
-      if (port < 1 || port > 65535) {
-        fail(at, `"${p}": the port must be between 1 and 65535.`);
-        continue;
-      }
-      const before = seen.get(port);
-      if (before) fail(at, `"${p}" repeats port ${port} (already exposed as "${before}"). Expose each port once.`);
-      else seen.set(port, p);
-      if (proto === "http") http++;
-    }
-    if (http > MAX_HTTP_PORTS) fail("ports", `exposes ${http} HTTP ports; Runpod allows at most ${MAX_HTTP_PORTS}.`);
-    if (seen.get(22) === "22/http") fail("ports", "exposes 22 as http; SSH needs \"22/tcp\".");
-  }
-
-  // env
-  if (spec.env && typeof spec.env === "object" && !Array.isArray(spec.env)) {
-    const names = Object.keys(rawObj.env as object);
-    for (const name of names) {
-      if (!ENV_NAME_RE.test(name)) fail(`env.${name}`, "is not a valid variable name (letters, digits and _, not starting with a digit).");
-    }
-    const keyVars = ["PUBLIC_KEY", "SSH_PUBLIC_KEY"].filter((k) => !names.includes(k) && (spec.sshPublicKeys?.length ?? 0) > 0).length;
-    const extra = keyVars + (names.includes(OWNER_ENV) ? 0 : 1);
-    if (names.length + extra > MAX_ENV_VARS) {
-      fail(
-        "env",
-        `has ${names.length} variables (+${extra} this package adds: ${keyVars ? "PUBLIC_KEY, SSH_PUBLIC_KEY and " : ""}${OWNER_ENV}); Runpod allows at most ${MAX_ENV_VARS} in all. Remove ${names.length + extra - MAX_ENV_VARS}.`,
-      );
-    }
-  }
-
-  // keys
-  if (Array.isArray(spec.sshPublicKeys)) {
-    for (const [i, k] of spec.sshPublicKeys.entries()) {
-      if (typeof k !== "string") continue;
-      try {
-        parsePublicKey(k, `sshPublicKeys[${i}]`);
-      } catch (e) {
-        if (e instanceof PublicKeyError) fail(e.input, e.problem);
-        else throw e;
-      }
-    }
-  }
-  return failures;
 }
 
 /** Normalized SSH key lines (deduplicated by identity, in order). Assumes `checkPodSpec` passed. */

@@ -54,19 +54,35 @@ export class PodWatcher {
    * to look for pods left by an interrupted create without one list call per pod.
    */
   async recentPods(maxAgeMs: number): Promise<Pod[]> {
-    if (this.latest && Date.now() - this.latest.at <= maxAgeMs) return this.latest.pods;
+    if (this.latest && Date.now() - this.latest.at <= maxAgeMs) return this.withoutDeleted(this.latest.pods);
     if (!this.inFlightList) {
       this.inFlightList = this.client
         .listPods()
         .then((pods) => {
           this.latest = { pods, at: Date.now() };
-          return pods;
+          return this.withoutDeleted(pods);
         })
         .finally(() => {
           this.inFlightList = undefined;
         });
     }
     return this.inFlightList;
+  }
+
+  /** Pods this process deleted: a list read before the delete must not offer them as live (see forget). */
+  private readonly deleted = new Set<string>();
+
+  /**
+   * Marks a pod as deleted by this process. A replacement deletes the old pod and creates the new one at once,
+   * with the same name and owner tag: without this, `recentPods` could still hold the old pod from a list read
+   * moments before, and the create would adopt the pod it just deleted.
+   */
+  forget(podId: string): void {
+    this.deleted.add(podId);
+  }
+
+  private withoutDeleted(pods: Pod[]): Pod[] {
+    return this.deleted.size === 0 ? pods : pods.filter((p) => !this.deleted.has(p.id));
   }
 
   /** Calls `listener` with this pod's entry on every tick until the returned function is called. */

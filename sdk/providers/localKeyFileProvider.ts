@@ -52,15 +52,24 @@ export function writePrivateKeyFile(file: string, content: string): void {
 export const localKeyFileProvider = {
   async check(_olds: unknown, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const failures: CheckFailure[] = [];
+    // Every problem is reported on `path`: `content` is a secret, and the engine prints the reported input's value.
     if (news.path !== UNKNOWN) {
       if (typeof news.path !== "string" || news.path.trim() === "") {
-        failures.push({ property: "privateKeyFile", reason: "must be a file path such as ~/.ssh/runpod-trainer." });
+        failures.push({ property: "path", reason: "path must be a file path such as ~/.ssh/runpod-trainer (set as privateKeyFile)." });
       } else if (news.path.endsWith("/")) {
-        failures.push({ property: "privateKeyFile", reason: `"${news.path}" is a directory; give the file name too.` });
+        failures.push({
+          property: "path",
+          reason: `path ${JSON.stringify(news.path)} ends with "/", so it names a directory; give the file name too, e.g. ${JSON.stringify(`${news.path}id_runpod`)}.`,
+        });
       }
     }
     if (news.content !== UNKNOWN && (typeof news.content !== "string" || !news.content.includes("PRIVATE KEY"))) {
-      failures.push({ property: "privateKeyFile", reason: "needs a private key to write; this SshKey has none (you brought only a public key)." });
+      failures.push({
+        property: "path",
+        reason:
+          "content holds no private key, so there is nothing to write to path: an SshKey made from a publicKey you brought " +
+          "has none. Set privateKeyFile only on an SshKey that generates its key.",
+      });
     }
     return { inputs: news, failures };
   },

@@ -6,6 +6,7 @@ import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { randomBytes } from "node:crypto";
 import { sha512Crypt } from "../ssh/sha512Crypt";
 import { UNKNOWN, type CheckFailure } from "../pod/podSpec";
+import { describe } from "../pod/checkFailure";
 
 const ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
 
@@ -30,7 +31,7 @@ export const passwordProvider = {
     const failures: CheckFailure[] = [];
     const length = news.length ?? 24;
     if (length !== UNKNOWN && (typeof length !== "number" || !Number.isInteger(length) || length < 16 || length > 128)) {
-      failures.push({ property: "passwordLength", reason: "must be a whole number from 16 to 128." });
+      failures.push({ property: "length", reason: `length (of the password) must be a whole number from 16 to 128, got ${describe(length)}.` });
     }
     return { inputs: { ...news, length }, failures };
   },

@@ -1,16 +1,18 @@
 /**
  * Pod's provider logic: check, diff, create, read, update, delete, each the way a careful operator would.
  *
- * - check: validates every input (podSpec.ts) with no API call, so bad input fails at `pulumi preview`.
- * - diff: names exactly what changed; gpu, cpu, cloud, data centers, template, SSH keys, create-time flags and
- *   the mount kind replace the pod (delete before create: a GPU pod is not paid twice, and the old pod frees its
- *   GPU); the rest is a PATCH.
+ * - check: validates every input (podCheck.ts) with no API call, so bad input fails at `pulumi preview`.
+ * - diff: promises exactly what update will do (podDiff.ts decides for both): gpu, cpu, cloud, data centers,
+ *   template, SSH keys, create-time flags, the mount kind, and removing args, image or disk replace the pod
+ *   (delete before create: a GPU pod is not paid twice, and the old pod frees its GPU); the rest is a PATCH, or
+ *   no API call for the inputs that only change this package's behaviour.
  * - create: creates the pod, or adopts one left by an interrupted create of this same resource (podCreate.ts),
  *   then waits for SSH (podReadiness.ts). On any failure after the pod exists it is terminated, unless
  *   `keepOnFailure`, so nothing is left billing.
  * - read: refreshes status, IP and port (they change after a reset or migration); a pod deleted outside
  *   Pulumi is reported gone.
- * - update: PATCHes with the full env (never dropping the key variables); waits for SSH again after a reset.
+ * - update: PATCHes what diff named, with the full env (never dropping the key variables); waits for SSH again
+ *   after a reset.
  * - delete: terminates; "already gone" is success (podDelete.ts).
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
@@ -20,13 +22,14 @@ import type { Pod, UpdatePodRequest } from "../runpod/schemas";
 import {
   DEFAULT_READINESS_TIMEOUT_SECONDS,
   OWNER_ENV,
-  checkPodSpec,
   containsUnknown,
   normalizedKeyLines,
   podEnv,
   portsWithSsh,
   type PodSpec,
 } from "../pod/podSpec";
+import { checkPodSpec } from "../pod/podCheck";
+import { effectiveMounts, podChange } from "../pod/podDiff";
 import { createPod } from "../pod/podCreate";
 import { PodNotReadyError, waitForPodReady } from "../pod/podReadiness";
 import { terminatePod } from "../pod/podDelete";
@@ -57,53 +60,8 @@ export interface PodOutputs extends PodInputs {
   hasPublicIp: boolean;
 }
 
-/** Inputs whose change replaces the pod. */
-export const REPLACE_ON_CHANGE = [
-  "gpu",
-  "cpu",
-  "cloud",
-  "dataCenterIds",
-  "dataCenterIdsInOrder",
-  "templateId",
-  "sshPublicKeys",
-  "startSsh",
-  "startJupyter",
-] as const;
-/** Inputs changed in place with a PATCH. */
-export const UPDATE_IN_PLACE = ["name", "image", "args", "disk", "ports", "env", "registry", "mounts", "globalNetworking"] as const;
-/** Inputs that only change this package's behaviour (no API call). */
-export const BEHAVIOUR_ONLY = ["allowProxyOnly", "waitForSsh", "readinessTimeoutSeconds", "keepOnFailure"] as const;
 /** PATCHed inputs that reset the container (new mapped port, everything outside /workspace wiped). */
-const RESETS_CONTAINER = new Set(["image", "args", "disk", "ports", "env", "registry", "mounts"]);
-
-function stable(value: unknown): string {
-  if (value === undefined || value === null) return "null";
-  if (Array.isArray(value)) return `[${value.map(stable).join(",")}]`;
-  if (typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
-function normalizedForDiff(key: string, value: unknown): string {
-  if (key === "ports" && (value === undefined || value === null || Array.isArray(value))) {
-    return stable(portsWithSsh((value ?? []) as string[]));
-  }
-  if (key === "cloud") return stable(value ?? "SECURE");
-  if (key === "startSsh") return stable(value ?? true);
-  return stable(value);
-}
-
-function mountKind(m: PodSpec["mounts"] | undefined): string {
-  if (!m) return "none";
-  if (m.persistent) return "persistent";
-  if (m.network && m.network.length > 0) return `network:${m.network[0].volumeId}`;
-  return "none";
-}
+const RESETS_CONTAINER = new Set(["image", "args", "disk", "ports", "env", "mounts"]);
 
 /** The spec part of the inputs (drops our own fields). */
 function specOf(inputs: PodInputs): PodSpec {
@@ -174,9 +132,9 @@ async function waitOrCleanUp(client: RunpodClient, inputs: PodInputs, pod: Pod):
 export const podProvider = {
   async check(_olds: unknown, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const { ownerTag, ...spec } = news;
-    const failures = checkPodSpec(spec);
+    const failures = checkPodSpec(spec, typeof ownerTag === "string" ? ownerTag : "");
     if (typeof ownerTag !== "string" || ownerTag === "") {
-      failures.push({ property: "ownerTag", reason: "is missing; create pods through the Pod class, which sets it." });
+      failures.push({ property: "ownerTag", reason: "ownerTag is missing; create pods through the Pod class, which sets it." });
     }
     const inputs: Record<string, unknown> = { ...news };
     if (failures.length === 0 && Array.isArray(news.sshPublicKeys) && !containsUnknown(news.sshPublicKeys)) {
@@ -186,15 +144,7 @@ export const podProvider = {
   },
 
   async diff(_id: string, olds: PodOutputs, news: PodInputs): Promise<dynamic.DiffResult> {
-    const changed = (key: string): boolean => {
-      const n = (news as unknown as Record<string, unknown>)[key];
-      return containsUnknown(n) || normalizedForDiff(key, (olds as unknown as Record<string, unknown>)[key]) !== normalizedForDiff(key, n);
-    };
-    const replaces: string[] = REPLACE_ON_CHANGE.filter(changed);
-    if (containsUnknown(news.mounts) || mountKind(olds.mounts) !== mountKind(news.mounts)) {
-      if (changed("mounts")) replaces.push("mounts");
-    }
-    const updates = [...UPDATE_IN_PLACE, ...BEHAVIOUR_ONLY].filter((k) => changed(k) && !replaces.includes(k));
+    const { replaces, updates } = podChange(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
     return {
       changes: replaces.length + updates.length > 0,
       replaces,
@@ -230,22 +180,27 @@ export const podProvider = {
   async update(id: string, olds: PodOutputs, news: PodInputs): Promise<dynamic.UpdateResult> {
     const client = runpodClient();
     const spec = specOf(news);
-    const differs = (key: string): boolean =>
-      normalizedForDiff(key, (olds as unknown as Record<string, unknown>)[key]) !== normalizedForDiff(key, (news as unknown as Record<string, unknown>)[key]);
-    const body: UpdatePodRequest = {};
-    if (differs("name")) body.name = news.name;
-    if (differs("image") && news.image !== undefined) body.image = news.image;
-    if (differs("args")) body.args = news.args ?? "";
-    if (differs("disk") && news.disk !== undefined) body.disk = news.disk;
-    if (differs("ports")) body.ports = portsWithSsh(news.ports);
-    if (differs("registry")) body.registry = news.registry ?? null;
-    if (differs("mounts") && news.mounts) body.mounts = news.mounts;
-    if (differs("globalNetworking") && news.globalNetworking !== undefined) body.globalNetworking = news.globalNetworking;
-    // env replaces the WHOLE env on Runpod: always send all of it, with the key variables and the owner tag.
-    if (differs("env")) body.env = { ...podEnv(spec), [OWNER_ENV]: news.ownerTag };
-    if (body.args === "") {
-      throw new Error(`Cannot remove args from pod ${news.name} in place: an empty start command would replace the image's /start.sh. Set args to the image's start command instead.`);
+    // The same decision diff showed at preview (podDiff.ts): the engine calls update only when it said "update".
+    const { replaces, updates } = podChange(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
+    if (replaces.length > 0) {
+      throw new Error(
+        `Pod ${news.name} (${id}): ${replaces.join(", ")} cannot change in place; the pod must be replaced. ` +
+          "Run `pulumi up` again: its preview shows the replacement.",
+      );
     }
+    const changed = new Set<string>(updates);
+    const body: UpdatePodRequest = {};
+    if (changed.has("name")) body.name = news.name;
+    if (changed.has("image")) body.image = news.image;
+    if (changed.has("args")) body.args = news.args;
+    if (changed.has("disk")) body.disk = news.disk;
+    if (changed.has("ports")) body.ports = portsWithSsh(news.ports);
+    if (changed.has("registry")) body.registry = news.registry ?? null;
+    const mounts = effectiveMounts(news.mounts);
+    if (changed.has("mounts") && mounts) body.mounts = mounts;
+    if (changed.has("globalNetworking")) body.globalNetworking = news.globalNetworking ?? false;
+    // env replaces the WHOLE env on Runpod: always send all of it, with the key variables and the owner tag.
+    if (changed.has("env")) body.env = { ...podEnv(spec), [OWNER_ENV]: news.ownerTag };
     let pod: Pod;
     if (Object.keys(body).length === 0) {
       pod = await client.getPod(id);

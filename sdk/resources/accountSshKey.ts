@@ -9,8 +9,9 @@ export interface AccountSshKeyArgs {
   /**
    * The OpenSSH public key line, e.g. the contents of `~/.ssh/id_ed25519.pub` or a `tls.PrivateKey`'s
    * `publicKeyOpenssh`. Validated at preview: a fingerprint, a key without its type, several keys, a private
-   * key, PuTTY text or authorized_keys options are refused with a message saying how to fix it; CRLF and
-   * surrounding whitespace are normalized. Changing it to a different key replaces the resource.
+   * key, PuTTY text, authorized_keys options, a key OpenSSH would not load (cut, damaged, or too small) or a
+   * control character in the line are refused with a message saying how to fix it; CRLF and surrounding
+   * whitespace are normalized. Changing it to a different key replaces the resource.
    */
   publicKey: pulumi.Input<string>;
   /**

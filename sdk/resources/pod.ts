@@ -45,7 +45,11 @@ export interface PodArgs {
    * this stack in the Runpod console. Updates in place.
    */
   name?: pulumi.Input<string>;
-  /** Container image. Required unless `templateId` is set. Updating it resets the container (new SSH port). */
+  /**
+   * Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or
+   * `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the
+   * container (new SSH port); removing it (to get the template's) replaces the pod.
+   */
   image?: pulumi.Input<string>;
   /** A Runpod template to start from (its settings apply first; these args override them). Replaces. */
   templateId?: pulumi.Input<string>;
@@ -59,11 +63,15 @@ export interface PodArgs {
   dataCenterIds?: pulumi.Input<pulumi.Input<string>[]>;
   /** Try `dataCenterIds` one at a time, in order, instead of offering them all at once. Default false. Replaces. */
   dataCenterIdsInOrder?: pulumi.Input<boolean>;
-  /** Container disk in GB (wiped on every reset). Default: Runpod's. Updating it resets the container. */
+  /**
+   * Container disk in GB (wiped on every reset). Default: Runpod's. Updating it resets the container; removing it
+   * replaces the pod (a PATCH cannot restore the default).
+   */
   disk?: pulumi.Input<number>;
   /**
    * Start command. Default: the image's own. Must not be empty (an empty command replaces the image's
-   * `/start.sh`, so sshd never starts). Updating it resets the container.
+   * `/start.sh`, so sshd never starts). Updating it resets the container. Removing it replaces the pod: the API
+   * can set a start command but not give the image its own back.
    */
   args?: pulumi.Input<string>;
   /**
@@ -72,16 +80,20 @@ export interface PodArgs {
    */
   ports?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Environment variables (string values; at most 50 including the ones this package adds). Never put secrets
-   * you cannot afford to show here: Runpod returns env in full to anyone with the API key. Updating resets
-   * the container; the SSH key variables are always kept.
+   * Environment variables (string values; at most 50 including the ones this package adds). Each `NAME=value` is
+   * at most 131072 bytes and env plus `args` at most 1 MiB (Linux's limits on what a container's first process
+   * receives; see the README). Never put secrets you cannot afford to show here: Runpod returns env in full to
+   * anyone with the API key. Updating resets the container; the SSH key variables are always kept.
    */
   env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
   /** Container registry credential id, for private images. Updating resets the container. */
   registry?: pulumi.Input<string>;
   /** Storage mounts. */
   mounts?: pulumi.Input<PodMountsArgs>;
-  /** Private networking across data centers (NVIDIA GPUs only). Updates in place; applies on next start. */
+  /**
+   * Private networking across data centers (NVIDIA GPUs only). Default false. Updates in place (removing it sets
+   * false); applies on the next start.
+   */
   globalNetworking?: pulumi.Input<boolean>;
   /** Start JupyterLab (images that support it; expose `8888/http`). Create-time only: replaces. */
   startJupyter?: pulumi.Input<boolean>;

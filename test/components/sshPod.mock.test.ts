@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import type { PodInputs, PodOutputs } from "../../sdk/providers/podProvider";
 
 interface Call {
   type: string;
@@ -141,23 +142,111 @@ test("bootstrap mode builds the start command around the user's own", async () =
   assert.equal(user, `echo "it's $HOME"`);
 });
 
-test("invalid combinations fail at construction, naming the field", () => {
-  const base = { image: "i", gpu: { id: "g" } };
-  const cases: Array<[Record<string, unknown>, RegExp]> = [
-    [{ ...base, startCommand: "x" }, /SshPod "bad": startCommand is only used with sshdMode: "bootstrap"/],
-    [{ ...base, sshdMode: "bootstrap", args: "x" }, /SshPod "bad": args cannot be combined with sshdMode/],
-    [{ ...base, passwordLogin: true, args: "x" }, /args cannot be combined with passwordLogin/],
-    [{ ...base, passwordLogin: true, allowProxyOnly: true }, /passwordLogin needs the direct path/],
-    [{ ...base, sshPublicKeys: ["x"] }, /sshPublicKeys is set by SshPod itself/],
-    [{ ...base, sshdMode: "docker" }, /sshdMode must be "image" or "bootstrap"/],
-    [{ ...base, hostKeyChecking: "no" }, /hostKeyChecking must be "accept-new", "strict" or "off"/],
-    [{ ...base, sshKey: {} }, /sshKey must be an SshKey/],
-    [{ ...base, sshKey: new sdk.SshKey("shared") , privateKeyFile: "/tmp/k" }, /privateKeyFile is for the key SshPod creates itself/],
-    [{ ...base, hostAlias: "my host" }, /hostAlias must not contain spaces/],
-    [{ ...base, identityFile: "" }, /identityFile must be a non-empty/],
-  ];
-  for (const [args, message] of cases) {
-    assert.throws(() => new sdk.SshPod("bad", args), message);
+/** Runs `make`, expecting one InputPropertiesError; returns its errors. */
+function inputErrors(make: () => unknown): pulumi.InputPropertyErrorDetails[] {
+  try {
+    make();
+  } catch (e) {
+    assert.ok(pulumi.InputPropertiesError.isInstance(e), `an InputPropertiesError, got ${String(e)}`);
+    for (const { propertyPath, reason } of e.errors) {
+      assert.ok(e.message.includes(reason), "the message lists every reason (a program prints the message)");
+      assert.ok(reason.startsWith(propertyPath) || /^[A-Z]/.test(reason), `a sentence naming ${propertyPath}: ${reason}`);
+      assert.match(reason, /\.$/, reason);
+    }
+    return e.errors;
   }
-  assert.throws(() => new sdk.SshKey("k2", { publicKey: "ssh-ed25519 AAAA x", privateKeyFile: "/tmp/x" }), /SshKey "k2": privateKeyFile needs a generated key/);
+  assert.fail("no error thrown");
+}
+
+test("invalid combinations fail at construction, each on its property path", () => {
+  const base = { image: "i", gpu: { id: "g" } };
+  const cases: Array<[Record<string, unknown>, string, RegExp]> = [
+    [{ ...base, startCommand: "x" }, "startCommand", /^startCommand is only used with sshdMode: "bootstrap"/],
+    [{ ...base, sshdMode: "bootstrap", args: "x" }, "args", /^args cannot be combined with sshdMode: "bootstrap"/],
+    [{ ...base, passwordLogin: true, args: "x" }, "args", /^args cannot be combined with passwordLogin/],
+    [{ ...base, passwordLogin: true, allowProxyOnly: true }, "passwordLogin", /^passwordLogin needs the direct path/],
+    [{ ...base, sshPublicKeys: ["x"] }, "sshPublicKeys", /^sshPublicKeys is set by SshPod itself/],
+    [{ ...base, sshdMode: "docker" }, "sshdMode", /^sshdMode must be "image" or "bootstrap", got "docker"\.$/],
+    [{ ...base, hostKeyChecking: "no" }, "hostKeyChecking", /^hostKeyChecking must be "accept-new", "strict" or "off", got "no"\.$/],
+    [{ ...base, sshKey: {} }, "sshKey", /^sshKey must be an SshKey/],
+    [{ ...base, sshKey: new sdk.SshKey("shared"), privateKeyFile: "/tmp/k" }, "privateKeyFile", /^privateKeyFile is for the key SshPod creates itself/],
+    [{ ...base, hostAlias: "my host" }, "hostAlias", /^hostAlias must not contain spaces/],
+    [{ ...base, identityFile: "" }, "identityFile", /^identityFile must be a non-empty/],
+    [{ ...base, passwordLogin: "yes" }, "passwordLogin", /^passwordLogin must be true or false, got "yes"\.$/],
+  ];
+  for (const [args, propertyPath, reason] of cases) {
+    const errors = inputErrors(() => new sdk.SshPod("bad", args));
+    assert.ok(errors.some((e) => e.propertyPath === propertyPath && reason.test(e.reason)), `${propertyPath}: ${JSON.stringify(errors)}`);
+  }
+  const keyErrors = inputErrors(() => new sdk.SshKey("k2", { publicKey: "ssh-ed25519 AAAA x", privateKeyFile: "/tmp/x" }));
+  assert.deepEqual(keyErrors.map((e) => e.propertyPath), ["publicKey", "privateKeyFile"]);
+  assert.match(keyErrors[1].reason, /^privateKeyFile needs a generated key/);
+});
+
+test("SshPod reports every invalid input at once: its own, each extra key, and the Pod inputs with their nested paths", () => {
+  const before = calls.length;
+  const errors = inputErrors(
+    () =>
+      new sdk.SshPod("many", {
+        image: "Runpod/base:1.0",
+        gpu: { ids: ["a", "a"], count: 0 },
+        ports: ["22/tcp", "8888/http", "53/udp"],
+        env: { "MY-VAR": "x", N: 1 as unknown as string },
+        sshdMode: "docker" as "image",
+        hostAlias: "two words",
+        extraPublicKeys: [generated.pub.trim(), "SHA256:" + "a".repeat(43)],
+      }),
+  );
+  const paths = errors.map((e) => e.propertyPath).sort();
+  assert.deepEqual(paths, ["env.N", 'env["MY-VAR"]', "extraPublicKeys[1]", "gpu.count", "gpu.ids", "hostAlias", "image", "ports[2]", "sshdMode"].sort());
+  for (const e of errors) assert.ok(e.reason.startsWith(e.propertyPath), `the reason starts with its path: ${e.reason}`);
+  assert.equal(calls.length, before, "nothing was registered");
+});
+
+test("SshKey reports every invalid input at once", () => {
+  const errors = inputErrors(() => new sdk.SshKey("k3", { publicKey: "", registerOnAccount: "no" as unknown as boolean, comment: "a\nb" }));
+  assert.deepEqual(errors.map((e) => e.propertyPath).sort(), ["comment", "publicKey", "registerOnAccount"]);
+  assert.match(errors.find((e) => e.propertyPath === "publicKey")!.reason, /^publicKey is empty\./);
+});
+
+test("turning passwordLogin or bootstrap mode off is promised as a replacement; turning it on as an update", async () => {
+  const { providers } = await import("../../sdk/providers/runtime");
+  const podInputs = async (label: string, extra: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const sshKey = new sdk.SshKey(`${label}-key`, { publicKey: generated.pub.trim(), registerOnAccount: false });
+    const pod = new sdk.SshPod(label, { image: "runpod/base:1.0.0", gpu: { id: "g" }, name: "same-pod", sshKey, ...extra });
+    await value(pod.sshCommand);
+    const { __provider: _p, ...inputs } = calls.find((c) => c.name === `${label}-pod`)!.inputs;
+    const checked = await providers.pod.check({}, { ...inputs, ownerTag: "urn:same" });
+    assert.deepEqual(checked.failures, []);
+    return checked.inputs as Record<string, unknown>;
+  };
+  const plain = await podInputs("mode-plain", {});
+  const password = await podInputs("mode-password", { passwordLogin: true });
+  const bootstrap = await podInputs("mode-bootstrap", { sshdMode: "bootstrap" });
+  const diff = (from: Record<string, unknown>, to: Record<string, unknown>) =>
+    providers.pod.diff("id", { ...from, podId: "id" } as unknown as PodOutputs, to as unknown as PodInputs);
+  for (const [label, from] of [["passwordLogin off", password], ["bootstrap off", bootstrap]] as const) {
+    const off = await diff(from, plain);
+    assert.deepEqual(off.replaces, ["args"], label);
+    assert.equal(off.deleteBeforeReplace, true, label);
+  }
+  for (const [label, to] of [["passwordLogin on", password], ["bootstrap on", bootstrap]] as const) {
+    const on = await diff(plain, to);
+    assert.equal(on.changes, true, label);
+    assert.deepEqual(on.replaces, [], `${label}: an update (a PATCH of args) is enough`);
+  }
+});
+
+test("without pulumi.InputPropertiesError (older @pulumi/pulumi), the same message and errors come as a plain Error", async () => {
+  const { InputProblems } = await import("../../sdk/components/inputProblems");
+  const problems = new InputProblems('SshPod "old"');
+  problems.add("sshdMode", 'sshdMode must be "image" or "bootstrap", got "x".');
+  problems.add("ports", 'ports[0] is "1", which is not a port.');
+  const modern = problems.error()!;
+  const fallback = problems.error(null)! as Error & { errors: unknown };
+  assert.ok(pulumi.InputPropertiesError.isInstance(modern));
+  assert.ok(!pulumi.InputPropertiesError.isInstance(fallback));
+  assert.equal(fallback.message, modern.message);
+  assert.equal(fallback.message, 'SshPod "old" has 2 invalid inputs:\n  - sshdMode must be "image" or "bootstrap", got "x".\n  - ports[0] is "1", which is not a port.');
+  assert.deepEqual(fallback.errors, (modern).errors);
 });

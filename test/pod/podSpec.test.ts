@@ -4,7 +4,8 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { UNKNOWN, checkPodSpec, createPodBody, placementCandidates, podEnv, type PodSpec } from "../../sdk/pod/podSpec";
+import { UNKNOWN, createPodBody, placementCandidates, podEnv, type PodSpec } from "../../sdk/pod/podSpec";
+import { checkPodSpec } from "../../sdk/pod/podCheck";
 
 function freshKey(comment: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "spec-key-"));
@@ -50,23 +51,24 @@ const bad: Array<[string, Record<string, unknown>, string, RegExp]> = [
   ["too many http", { ...base, ports: Array.from({ length: 11 }, (_, i) => `${8000 + i}/http`) }, "ports", /at most 10/],
   ["ssh as http", { ...base, ports: ["22/http"] }, "ports", /22\/tcp/],
   ["env number", { ...base, env: { PORT: 8080 } }, "env.PORT", /must be a string/],
-  ["env bad name", { ...base, env: { "MY-VAR": "x" } }, "env.MY-VAR", /not a valid variable name/],
-  ["too many env", { ...base, env: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`V${i}`, "x"])) }, "env", /\+1 this package adds.*at most 50/],
-  ["env full once keys added", { ...base, sshPublicKeys: [KEY_A], env: Object.fromEntries(Array.from({ length: 48 }, (_, i) => [`V${i}`, "x"])) }, "env", /\+3 this package adds: PUBLIC_KEY, SSH_PUBLIC_KEY and PULUMI_RUNPOD_SSH_OWNER/],
+  ["env bad name", { ...base, env: { "MY-VAR": "x" } }, 'env["MY-VAR"]', /not a valid variable name/],
+  ["too many env", { ...base, env: Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`V${i}`, "x"])) }, "env", /this package adds 1 .*at most 50/],
+  ["env full once keys added", { ...base, sshPublicKeys: [KEY_A], env: Object.fromEntries(Array.from({ length: 48 }, (_, i) => [`V${i}`, "x"])) }, "env", /adds 3 \(PUBLIC_KEY, SSH_PUBLIC_KEY and PULUMI_RUNPOD_SSH_OWNER\)/],
   ["fingerprint as key", { ...base, sshPublicKeys: [KEY_A, "SHA256:" + "b".repeat(43)] }, "sshPublicKeys[1]", /fingerprint/],
   ["typo in input", { ...base, imagee: "x" }, "imagee", /not a Pod input/],
   ["typo in gpu", { ...base, gpu: { id: "a", cnt: 1 } }, "gpu.cnt", /not a Pod input/],
   ["name with newline", { ...base, name: "a\nb" }, "name", /line breaks/],
   ["timeout too small", { ...base, readinessTimeoutSeconds: 1 }, "readinessTimeoutSeconds", /at least 10/],
   ["dc order without dcs", { ...base, dataCenterIdsInOrder: true }, "dataCenterIdsInOrder", /needs dataCenterIds/],
+  ["global networking on a CPU pod", { image: "i", cpu: { id: "cpu3c", vcpuCount: 2 }, globalNetworking: true }, "globalNetworking", /needs an NVIDIA GPU pod/],
 ];
 
-for (const [label, spec, property, reason] of bad) {
-  test(`refused: ${label} (${property})`, () => {
+for (const [label, spec, path, reason] of bad) {
+  test(`refused: ${label} (${path})`, () => {
+    const property = /^[^.[]+/.exec(path)![0];
     const failures = checkPodSpec(spec);
-    const hit = failures.find((f) => f.property === property);
-    assert.ok(hit, `expected a failure on ${property}, got ${JSON.stringify(failures)}`);
-    assert.match(hit.reason, reason);
+    const hit = failures.find((f) => f.property === property && f.reason.includes(path) && reason.test(f.reason));
+    assert.ok(hit, `expected a failure on ${property} naming ${path} and matching ${String(reason)}, got ${JSON.stringify(failures)}`);
   });
 }
 

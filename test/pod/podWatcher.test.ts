@@ -51,3 +51,13 @@ test("after a burst of creates used most of the window, polls spread what is lef
   const client = { rateLimiter: limiter } as unknown as RunpodClient;
   assert.equal(new PodWatcher(client, { minIntervalMs: 100, pollingShare: 0.5 }).intervalMs(), 5000, "10 spare requests over 50 s");
 });
+
+test("a pod this process deleted is not offered by recentPods, even from a list read before the delete", async () => {
+  const client = fakeClient([pod("old"), pod("other")]);
+  const watcher = new PodWatcher(client, { minIntervalMs: 100 });
+  assert.deepEqual((await watcher.recentPods(2000)).map((p) => p.id), ["old", "other"]);
+  watcher.forget("old");
+  assert.deepEqual((await watcher.recentPods(2000)).map((p) => p.id), ["other"], "the cached list no longer offers it");
+  assert.equal(client.lists, 1, "from the cache");
+  assert.deepEqual((await watcher.recentPods(0)).map((p) => p.id), ["other"], "nor a fresh list that still shows it");
+});

@@ -124,9 +124,13 @@ test("check rejects bad input with no HTTP call", async () => {
     [inputs({ env: { N: 1 } }), "env.N"],
     [{ ...inputs(), ownerTag: undefined }, "ownerTag"],
   ];
-  for (const [raw, property] of cases) {
+  for (const [raw, path] of cases) {
     const r = await hosted.provider.check({}, raw);
-    assert.ok(r.failures?.some((f) => f.property === property), `${property}: ${JSON.stringify(r.failures)}`);
+    const property = /^[^.[]+/.exec(path)![0];
+    assert.ok(
+      r.failures?.some((f) => f.property === property && f.reason.startsWith(path)),
+      `reported on ${property}, the reason starting with ${path}: ${JSON.stringify(r.failures)}`,
+    );
   }
   assert.equal(emulator.requests.length, before);
 });

@@ -315,6 +315,31 @@ export async function rateLimitStorm(size: SuiteSize, transcript: Transcript): P
   }
 }
 
+/** A well-formed RSA public key of 512 bits: OpenSSH refuses RSA keys under 1024 bits. */
+const RSA_512 =
+  "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAAAQQDHlfrW7wfrFP7YVkn2lrSpUJGmEzAHVuFMaYlspX1dg/D7FvpdkJ" +
+  "2BQUoW7wsvGmBX8TFbGDRUBtp+Lbc9WoNN rsa-512";
+/** An ECDSA key whose type says nistp256 while its curve field says nistp384. */
+const ECDSA_CURVE_MISMATCH =
+  "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAzODQAAABBBC+Uj3Ea4Isu7GfgARjCJzPK1GOd" +
+  "YoCwafFy7OKSG6tbB5iIYfPpa9l1ddjczL8SwQO97SBYEQFv2Q9eZlIhhPU= curve-mismatch";
+
+/** Public key lines OpenSSH refuses to load, built from a good one; each with what is wrong. */
+function unloadableKeys(goodLine: string): Array<[string, string]> {
+  const blob = Buffer.from(goodLine.split(" ")[1], "base64");
+  const length = (n: number): Buffer => Buffer.from([0, 0, 0, n]);
+  const edKey = blob.subarray(19);
+  return [
+    [RSA_512, "512-bit RSA"],
+    [ECDSA_CURVE_MISMATCH, "ECDSA curve name mismatch"],
+    [`ssh-ed25519 ${Buffer.concat([blob.subarray(0, 15), length(31), edKey.subarray(0, 31)]).toString("base64")}`, "ed25519 key of 31 bytes"],
+    [`ssh-ed25519 ${Buffer.concat([blob, Buffer.from([7])]).toString("base64")}`, "a byte after the key"],
+    [`ssh-ed25519 ${blob.subarray(0, 40).toString("base64")}`, "blob cut short"],
+    [`${goodLine} bell\u0007`, "control character in the comment"],
+    [`${goodLine}\u0000`, "NUL at the end"],
+  ];
+}
+
 /** At least 40 malformed inputs: each must be rejected at check, naming the input, with no HTTP call. */
 export async function badInput(transcript: Transcript): Promise<ScenarioResult> {
   const emulator = await startEmulator({ sshd: false, rateLimit: false });
@@ -349,8 +374,8 @@ export async function badInput(transcript: Transcript): Promise<ScenarioResult> 
     [pod, { ...base, ports: Array.from({ length: 11 }, (_, i) => `${9000 + i}/http`) }, "ports"],
     [pod, { ...base, ports: ["22/http"] }, "ports"],
     [pod, { ...base, env: { PORT: 8080 } }, "env.PORT"],
-    [pod, { ...base, env: { "BAD NAME": "x" } }, "env.BAD NAME"],
-    [pod, { ...base, env: { "1ST": "x" } }, "env.1ST"],
+    [pod, { ...base, env: { "BAD NAME": "x" } }, 'env["BAD NAME"]'],
+    [pod, { ...base, env: { "1ST": "x" } }, 'env["1ST"]'],
     [pod, { ...base, env: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`V${i}`, "x"])) }, "env"],
     [pod, { ...base, env: { QUOTED: null } }, "env.QUOTED"],
     [pod, { ...base, name: "" }, "name"],
@@ -375,8 +400,24 @@ export async function badInput(transcript: Transcript): Promise<ScenarioResult> 
     [pod, { ...base, imageName: "typo" }, "imageName"],
     [pod, { ...base, args: "start\u0000" }, "args"],
     [pod, { ...base, ownerTag: undefined }, "ownerTag"],
-    [file, { path: "/tmp/keys dir/", content: good.privateKey }, "privateKeyFile"],
-    [file, { path: "/tmp/key", content: good.publicKey }, "privateKeyFile"],
+    [file, { path: "/tmp/keys dir/", content: good.privateKey }, "path"],
+    [file, { path: "/tmp/key", content: good.publicKey }, "path"],
+    // Keys OpenSSH will not load, and control characters (issue 10).
+    ...unloadableKeys(good.publicKey).flatMap(([line]): Array<[HostedProvider, Record<string, unknown>, string]> => [
+      [key, { publicKey: line }, "publicKey"],
+      [pod, { ...base, sshPublicKeys: [good.publicKey, line] }, "sshPublicKeys[1]"],
+    ]),
+    // Env the container cannot receive.
+    [pod, { ...base, env: { BIG: "x".repeat(131_100) } }, "env.BIG"],
+    [pod, { ...base, env: Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`V${i}`, "x".repeat(100_000)])) }, "env"],
+    [pod, { ...base, args: "x".repeat(1_100_000) }, "args"],
+    // Image references Docker cannot pull.
+    [pod, { ...base, image: "Runpod/pytorch:2.1" }, "image"],
+    [pod, { ...base, image: "docker pull runpod/base:1.0.0" }, "image"],
+    [pod, { ...base, image: "https://ghcr.io/org/img:1" }, "image"],
+    [pod, { ...base, image: "runpod/base:" }, "image"],
+    [pod, { ...base, image: "runpod/base@sha256:abc" }, "image"],
+    [pod, { ...base, image: "runpod//base" }, "image"],
   ];
   let rejected = 0;
   const misses: string[] = [];
@@ -385,7 +426,9 @@ export async function badInput(transcript: Transcript): Promise<ScenarioResult> 
     for (const [provider, inputs, property] of cases) {
       const r = await provider.provider.check({}, inputs);
       for (const f of r.failures ?? []) transcript.add("check failure", `${f.property}: ${f.reason}`);
-      const hit = (r.failures ?? []).find((f) => f.property === property && f.reason.trim().length > 10);
+      // Reported on the top-level input (the engine prints its value), the nested path named in the sentence.
+      const topLevel = /^[^.[]+/.exec(property)![0];
+      const hit = (r.failures ?? []).find((f) => f.property === topLevel && f.reason.trim().length > 10 && (topLevel === property || f.reason.includes(property)));
       if (hit) rejected++;
       else misses.push(`${property}: ${JSON.stringify(r.failures ?? [])}`);
     }

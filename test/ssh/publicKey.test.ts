@@ -44,7 +44,9 @@ function rejects(input: string, pattern: RegExp, name = "publicKey"): string {
   } catch (e) {
     assert.ok(e instanceof PublicKeyError, String(e));
     assert.equal(e.input, name);
-    assert.ok(e.message.startsWith(`${name}: `), e.message);
+    assert.ok(e.message.startsWith(`${name} `), `a sentence that starts with the input's name: ${e.message}`);
+    assert.equal(e.problem, e.message);
+    assert.match(e.message, /\.$/, "ends with a period");
     assert.match(e.message, pattern);
     return e.message;
   }
@@ -71,9 +73,11 @@ test("each troubleshooting mistake gets its own message", () => {
   rejects(`${type}`, /no key after it/);
   rejects(`${type} not*base64`, /not valid base64/);
   rejects(`ssh-rsa ${b64} x`, /says "ssh-rsa" but the key itself is "ssh-ed25519"/);
+  rejects(`${pub} a\u0007bell`, /contains the control character U\+0007 in its comment/);
   rejects(`ssh-dss AAAAB3NzaC1kc3MAAACBAP x`, /DSA key/);
   rejects("hello world", /not an OpenSSH public key/);
-  rejects(`ssh-ed25519 ${b64.slice(0, 10)}`, /does not decode|not valid base64/);
+  rejects(`ssh-ed25519 ${b64.slice(0, 10)}`, /cut short|not a complete ssh-ed25519 key/);
+  rejects(`ssh-ed25519 ${b64.slice(0, 40)}`, /is not a complete ssh-ed25519 key: the key part ends inside its ed25519 key\. .*paste the whole line/);
 });
 
 test("keyIdentity ignores comments and returns undefined for lines it cannot read", () => {
@@ -102,4 +106,13 @@ test("keySetSize counts characters the way the account limit does", () => {
   assert.equal(keySetSize(["ab", "cde"]), 6);
   assert.equal(keySetSize([]), 0);
   assert.equal(ACCOUNT_KEY_SET_LIMIT, 65_000);
+});
+
+test("a key OpenSSH will not load says why and how to fix it, naming the input", () => {
+  const [, b64] = keys.ed25519.pub.trim().split(" ");
+  const blob = Buffer.from(b64, "base64");
+  const short = Buffer.concat([blob.subarray(0, 15), Buffer.from([0, 0, 0, 31]), blob.subarray(19, 50)]);
+  rejects(`ssh-ed25519 ${short.toString("base64")}`, /^sshPublicKeys\[2\] is not a complete ssh-ed25519 key: its ed25519 key is 31 bytes long instead of 32\./, "sshPublicKeys[2]");
+  const trailing = Buffer.concat([blob, Buffer.from([9])]);
+  rejects(`ssh-ed25519 ${trailing.toString("base64")}`, /1 extra byte after the key/);
 });
