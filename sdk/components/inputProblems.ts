@@ -4,6 +4,10 @@
  * `extraPublicKeys[1]`) and a full sentence that names the input and says how to fix it. Its message lists the
  * sentences too, since a Pulumi program prints an uncaught error's message (the engine pretty-prints the
  * `errors` only for errors raised inside a provider).
+ *
+ * The error also carries the marker of `pulumi.RunError` (`__pulumiRunError`): for an error a program throws,
+ * the Node.js SDK prints a RunError as its message alone, while any other error is printed as "Unhandled
+ * exception" with our own stack trace, which tells the user nothing about their input. Seen under the real CLI.
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -32,7 +36,10 @@ export class InputProblems {
     const count = this.errors.length === 1 ? "1 invalid input" : `${this.errors.length} invalid inputs`;
     const message = `${this.owner} has ${count}:\n${this.errors.map((e) => `  - ${e.reason}`).join("\n")}`;
     const errors = [...this.errors];
-    return errorClass ? new errorClass({ message, errors }) : Object.assign(new Error(message), { errors });
+    const error = errorClass ? new errorClass({ message, errors }) : Object.assign(new Error(message), { errors });
+    // Printed like a pulumi.RunError by the program host: the message, without a stack trace.
+    Object.defineProperty(error, "__pulumiRunError", { value: true });
+    return error;
   }
 
   throwIfAny(): void {

@@ -62,6 +62,21 @@ test("Pod: check failures render as sentences naming each input, nested paths on
   }
 });
 
+test("a check failure on env never prints a secret value", async () => {
+  const secret = "private-value-not-for-print";
+  const { stack, output, code } = await previewWith({
+    pod: { image: "runpod/pytorch:2.4.0", gpu: { ids: ["NVIDIA GeForce RTX 4090"] } },
+    secretEnv: { "1BAD": secret, GOOD: secret },
+  });
+  try {
+    assert.notEqual(code, 0, "preview fails");
+    assert.match(output, /1BAD/, "the bad variable is named");
+    assert.ok(!output.includes(secret), `the secret value is not printed:\n${output}`);
+  } finally {
+    await stack.close();
+  }
+});
+
 test("SshPod: every invalid input is reported at once, each naming its input, without a stack trace", async () => {
   const { stack, output, code } = await previewWith({
     sshPod: {

@@ -8,10 +8,14 @@ import { Pod, SshPod, type PodArgs, type SshPodArgs } from "pulumi-runpod-ssh";
 const config = new pulumi.Config();
 const sshPodArgs = config.getObject<SshPodArgs>("sshPod");
 const podArgs = config.getObject<PodArgs>("pod");
+// Env values passed as secrets, to check that no message prints them.
+const secretEnv = Object.fromEntries(
+  Object.entries(config.getObject<Record<string, string>>("secretEnv") ?? {}).map(([k, v]) => [k, pulumi.secret(v)]),
+);
 const keyFile = config.get("keyFile");
 
 const sshPod = sshPodArgs ? new SshPod("ssh-pod", { ...(keyFile ? { privateKeyFile: keyFile } : {}), ...sshPodArgs }) : undefined;
-const pod = podArgs ? new Pod("pod", podArgs) : undefined;
+const pod = podArgs ? new Pod("pod", { ...podArgs, env: { ...(podArgs.env ?? {}), ...secretEnv } }) : undefined;
 
 export const sshCommand = sshPod?.sshCommand;
 export const sshPodId = sshPod?.podId;
