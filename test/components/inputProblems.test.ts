@@ -15,7 +15,7 @@ test("invalid inputs come as one InputPropertiesError that the program host prin
   const error = problems.error()!;
   assert.ok(pulumi.InputPropertiesError.isInstance(error));
   assert.ok(pulumi.RunError.isInstance(error), "printed without a stack trace");
-  assert.deepEqual((error as pulumi.InputPropertiesError).errors.map((e) => e.propertyPath), ["sshdMode", "gpu.ids"]);
+  assert.deepEqual((error).errors.map((e) => e.propertyPath), ["sshdMode", "gpu.ids"]);
   assert.match(error.message, /has 2 invalid inputs:\n {2}- sshdMode must/);
   assert.equal(new InputProblems("x").error(), undefined, "no error when every input is valid");
 });

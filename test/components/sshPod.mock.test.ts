@@ -9,7 +9,6 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import type { PodInputs, PodOutputs } from "../../sdk/providers/podProvider";
 
 interface Call {
   type: string;
@@ -224,7 +223,7 @@ test("turning passwordLogin or bootstrap mode off is promised as a replacement; 
   const password = await podInputs("mode-password", { passwordLogin: true });
   const bootstrap = await podInputs("mode-bootstrap", { sshdMode: "bootstrap" });
   const diff = (from: Record<string, unknown>, to: Record<string, unknown>) =>
-    providers.pod.diff("id", { ...from, podId: "id" } as unknown as PodOutputs, to as unknown as PodInputs);
+    providers.pod.diff("id", { ...from, podId: "id" }, to);
   for (const [label, from] of [["passwordLogin off", password], ["bootstrap off", bootstrap]] as const) {
     const off = await diff(from, plain);
     assert.deepEqual(off.replaces, ["args"], label);

@@ -15,7 +15,7 @@ const secretEnv = Object.fromEntries(
 const keyFile = config.get("keyFile");
 
 const sshPod = sshPodArgs ? new SshPod("ssh-pod", { ...(keyFile ? { privateKeyFile: keyFile } : {}), ...sshPodArgs }) : undefined;
-const pod = podArgs ? new Pod("pod", { ...podArgs, env: { ...(podArgs.env ?? {}), ...secretEnv } }) : undefined;
+const pod = podArgs ? new Pod("pod", { ...podArgs, env: { ...(podArgs.env as Record<string, string> | undefined), ...secretEnv } }) : undefined;
 
 export const sshCommand = sshPod?.sshCommand;
 export const sshPodId = sshPod?.podId;
