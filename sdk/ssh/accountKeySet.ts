@@ -80,37 +80,39 @@ export function countOwnLines(keys: readonly string[], rule: OwnLineRule): numbe
 }
 
 /**
- * Puts `line` in place of the resource's own line(s): the first own line (any of `rules`) becomes `line`, further
- * own lines are dropped, and `line` is appended when there was none. Every other line is kept as it was, in order.
+ * Where the resource's own lines are. With an owner mark, every line of the key carrying it; without one, the
+ * last copy of the exact line only (an identical copy somebody else added cannot be told apart, so one stays).
+ */
+function ownLineIndexes(keys: readonly string[], rule: OwnLineRule): number[] {
+  if (rule.mark !== undefined) return keys.flatMap((k, i) => (isOwnLine(k, rule) ? [i] : []));
+  const at = rule.line === undefined ? -1 : keys.lastIndexOf(rule.line);
+  return at >= 0 && isOwnLine(keys[at], rule) ? [at] : [];
+}
+
+/**
+ * Puts `line` in place of the resource's own line(s): the first own line (under any of `rules`) becomes `line`,
+ * further own lines are dropped, and `line` is appended when there was none. Every other line is kept as it
+ * was, in order.
  */
 export function putOwnLine(keys: readonly string[], rules: readonly OwnLineRule[], line: string): string[] {
-  const own = (k: string): boolean => rules.some((r) => isOwnLine(k, r));
+  const own = new Set(rules.flatMap((r) => ownLineIndexes(keys, r)));
   const out: string[] = [];
   let placed = false;
-  for (const k of keys) {
-    if (!own(k)) out.push(k);
+  keys.forEach((k, i) => {
+    if (!own.has(i)) out.push(k);
     else if (!placed) {
       out.push(line);
       placed = true;
     }
-  }
+  });
   if (!placed) out.push(line);
   return out;
 }
 
-/**
- * Removes the resource's own lines, every other line kept as it was, in order. With an owner mark, every line of
- * the key carrying the mark goes; without one, a single copy of the exact line (an identical copy somebody else
- * added cannot be told apart, so it stays).
- */
+/** Removes the resource's own lines (see `ownLineIndexes`); every other line is kept as it was, in order. */
 export function removeOwnLines(keys: readonly string[], rule: OwnLineRule): { keys: string[]; removed: number } {
-  if (rule.mark !== undefined) {
-    const kept = keys.filter((k) => !isOwnLine(k, rule));
-    return { keys: kept, removed: keys.length - kept.length };
-  }
-  const at = keys.lastIndexOf(rule.line ?? "");
-  if (rule.line === undefined || at < 0 || !isOwnLine(keys[at], rule)) return { keys: [...keys], removed: 0 };
-  return { keys: [...keys.slice(0, at), ...keys.slice(at + 1)], removed: 1 };
+  const own = new Set(ownLineIndexes(keys, rule));
+  return { keys: keys.filter((_, i) => !own.has(i)), removed: own.size };
 }
 
 /** True when two key sets hold the same lines in the same order. */

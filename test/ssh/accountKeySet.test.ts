@@ -66,3 +66,8 @@ test("removeOwnLines removes own lines only: marked ones all, an unmarked exact 
   assert.deepEqual(removeOwnLines(twice, { identity, line: mine }), { keys: [mine, others[0]], removed: 1 });
   assert.deepEqual(removeOwnLines([foreignSameKey], { identity, line: mine }), { keys: [foreignSameKey], removed: 0 });
 });
+
+test("without a mark, only the last copy of the exact line is the resource's: an identical copy added by hand stays", () => {
+  const rule: OwnLineRule = { identity, line: mine };
+  assert.deepEqual(putOwnLine([mine, others[0], mine], [rule], `${identity} new`), [mine, others[0], `${identity} new`]);
+});
