@@ -138,6 +138,7 @@ export function podView(pod: Pod, sshUser: string): EmulatorPodView {
     sshdPid: pod.container?.sshd?.pid ?? null,
     sshdReadyAt: pod.container?.sshdReadyAt ?? null,
     dir: pod.dir,
+    logStreams: pod.log.subscriberCount,
     createdAt: pod.createdAt,
     startedAt: pod.startedAt,
   };
