@@ -2,7 +2,7 @@
  * The Pod resource's inputs: validation (run by `check`, so bad input fails at `pulumi preview` with no API
  * call) and the translation into `POST /v2/pods` bodies, one per placement candidate.
  *
- * Rules beyond the API's schema, each from something that goes wrong on Runpod (see FACTS.md):
+ * Rules beyond the API's schema, each from something that goes wrong on Runpod:
  * - `gpu.count` is always sent (without it the API answers a misleading "no instances available").
  * - `22/tcp` is added when absent (no direct SSH, scp, sftp or rsync without it).
  * - `args: ""` is refused (an empty start command replaces the image's `/start.sh`, so sshd never starts).
