@@ -142,7 +142,8 @@ export async function createPod(client: RunpodClient, spec: PodSpec, options: Cr
   const noCapacity = refusals.every((r) => r.error instanceof RunpodRejectedError && r.error.looksLikeNoCapacity);
   throw new Error(
     (noCapacity
-      ? `No capacity for pod ${options.name} on any placement candidate. Add candidates (gpu.ids, dataCenterIds, cloud: "COMMUNITY") or retry later.${hostFilterHint(spec)}\n`
+      ? `No capacity for pod ${options.name} on any placement candidate. ` +
+        `Add candidates (gpu.ids, dataCenterIds, cloud: "COMMUNITY") or retry later.${hostFilterHint(spec)}\n`
       : `Runpod refused pod ${options.name} on every placement candidate:\n`) + lines.join("\n"),
   );
 }

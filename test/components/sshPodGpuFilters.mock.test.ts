@@ -14,7 +14,8 @@ void pulumi.runtime.setMocks(
     newResource: async (args) => {
       const inputs = args.inputs as Record<string, unknown>;
       if (args.type.endsWith(":Pod")) podInputs.push(inputs);
-      const state = args.type === "tls:index/privateKey:PrivateKey" ? { ...inputs, publicKeyOpenssh: ed25519PublicKeyLine(), privateKeyOpenssh: "x" } : inputs;
+      const isKey = args.type === "tls:index/privateKey:PrivateKey";
+      const state = isKey ? { ...inputs, publicKeyOpenssh: ed25519PublicKeyLine(), privateKeyOpenssh: "x" } : inputs;
       return { id: `${args.name}-id`, state };
     },
     call: (args) => args.inputs as Record<string, unknown>,

@@ -49,7 +49,12 @@ test("two pods given the same free port by the kernel get different ports, each 
     // The kernel's answer for both pods' 22/tcp: the same port.
     ports: new PortBook(finder(shared, shared)),
   });
-  const body = { image: "runpod/base:1.0.0", gpu: { id: "NVIDIA GeForce RTX 4090", count: 1 }, ports: ["22/tcp"], env: { PUBLIC_KEY: ed25519PublicKeyLine() } };
+  const body = {
+    image: "runpod/base:1.0.0",
+    gpu: { id: "NVIDIA GeForce RTX 4090", count: 1 },
+    ports: ["22/tcp"],
+    env: { PUBLIC_KEY: ed25519PublicKeyLine() },
+  };
   const place = (name: string): Pod => {
     const { config } = resolveCreate({ ...body, name });
     return store.create(config, placePod(config, new FaultInjector()), null);

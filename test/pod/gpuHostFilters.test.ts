@@ -66,7 +66,8 @@ test("the emulator places a pod on a machine that meets the filters; one no mach
     const pod = emulator.pods().find((p) => p.id === created!.id);
     assert.ok(pod, "the pod was placed");
 
-    const tooMuch = await hosted.provider.check({}, { ...raw, name: "too-much", ownerTag: "urn:too-much", gpu: { ids: [GPU, "NVIDIA RTX A5000"], minRamPerGpu: 4096 } });
+    const tooMuchGpu = { ids: [GPU, "NVIDIA RTX A5000"], minRamPerGpu: 4096 };
+    const tooMuch = await hosted.provider.check({}, { ...raw, name: "too-much", ownerTag: "urn:too-much", gpu: tooMuchGpu });
     await assert.rejects(hosted.provider.create(tooMuch.inputs), (e: Error) => {
       assert.match(e.message, /too-much/);
       assert.match(e.message, /gpu\.minRamPerGpu/);

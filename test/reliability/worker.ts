@@ -2,8 +2,9 @@
  * One provider operation in its own process, for the reliability suite's races and crashes.
  *
  * Env: RUNPOD_API_URL, RUNPOD_API_KEY, KIND (accountSshKey | pod), ACTION (create | read | update | delete),
- * INPUTS (JSON, for create and update), PROPS (JSON, the state, for read, update and delete), ID, SERIALIZED=1 to load the provider through its serialized text (as
- * Pulumi's host does) instead of the runtime module directly (faster to start: no @pulumi/pulumi).
+ * INPUTS (JSON, for create and update), PROPS (JSON, the state, for read, update and delete), ID,
+ * SERIALIZED=1 to load the provider through its serialized text (as Pulumi's host does) instead of the runtime
+ * module directly (faster to start: no @pulumi/pulumi).
  * Prints one JSON line: { ok, id?, outs?, error? }.
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
