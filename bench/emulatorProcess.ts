@@ -22,6 +22,8 @@ export interface PodReadiness {
    * Unlike `sshdReadyAt` it does not depend on when the emulator's busy event loop got to read sshd's output.
    */
   sshdPidFileAt: number | null;
+  /** The public port mapped to 22/tcp now, `null` when none. */
+  sshPort: number | null;
 }
 
 /** One request of the emulator's log (headers and body left out). */

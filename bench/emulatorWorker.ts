@@ -38,6 +38,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
           id: p.id,
           name: p.name,
           sshdReadyAt: p.sshdReadyAt,
+          sshPort: p.sshPort,
           // sshd writes its pid file right after binding its listen sockets.
           sshdPidFileAt: p.sshdReadyAt === null ? null : await fsp.stat(path.join(p.dir, "sshd.pid")).then((st) => st.mtimeMs, () => null),
         })),

@@ -40,6 +40,8 @@ interface PodRun {
   outs?: Record<string, unknown>;
   /** When create returned or threw (epoch ms). */
   returnedAt: number;
+  /** The port whose SSH banner made the pod count as ready. */
+  readyPort?: number;
   error?: string;
 }
 
@@ -112,7 +114,9 @@ async function oursPod(provider: HostedProvider["provider"], raw: Record<string,
     const checked = await provider.check({}, raw);
     if (checked.failures && checked.failures.length > 0) throw new Error(`check failed: ${JSON.stringify(checked.failures)}`);
     const created = await provider.create(checked.inputs as Record<string, unknown>);
-    return { ok: true, id: created.id, outs: created.outs as Record<string, unknown>, returnedAt: Date.now() };
+    const outs = created.outs as Record<string, unknown>;
+    const readyPort = typeof outs.sshPort === "number" ? outs.sshPort : undefined;
+    return { ok: true, id: created.id, outs, returnedAt: Date.now(), readyPort };
   } catch (e) {
     const id = (e as { id?: unknown }).id;
     return { ok: false, id: typeof id === "string" ? id : undefined, returnedAt: Date.now(), error: firstLine(e) };
@@ -138,7 +142,7 @@ async function naivePod(client: RunpodClient, body: CreatePodRequest, intervalMs
     for (;;) {
       if (Date.now() > deadline) throw new Error("no SSH banner before the deadline");
       const banner = await readSshBanner(direct.host, direct.port, 3000);
-      if (banner.ok) return { ok: true, id, returnedAt: Date.now() };
+      if (banner.ok) return { ok: true, id, returnedAt: Date.now(), readyPort: direct.port };
       await sleep(intervalMs);
     }
   } catch (e) {
@@ -198,6 +202,11 @@ async function figures(
     const pod = run.id ? pods.get(run.id) : undefined;
     if (!pod || pod.sshdReadyAt === null) {
       errors.add(`pod ${run.id ?? "?"} was reported ready but the emulator has no sshdReadyAt for it`);
+      continue;
+    }
+    if (run.readyPort !== undefined && run.readyPort !== pod.sshPort) {
+      // A banner from another pod's sshd: two pods were once mapped to the same port.
+      errors.add(`pod ${pod.id} was reported ready on port ${run.readyPort}, but its sshd listens on ${String(pod.sshPort)}`);
       continue;
     }
     const sshdReadyAt = Math.min(pod.sshdReadyAt, pod.sshdPidFileAt ?? Infinity);

@@ -1,6 +1,6 @@
 /**
  * The emulator's small built-in catalog: GPU types, CPU flavors, data centers,
- * CUDA versions and pod templates. Prices are plausible, not current.
+ * CUDA versions and pod templates. Prices and host sizes are plausible, not current.
  */
 
 /** A GPU type that can be placed. */
@@ -15,6 +15,10 @@ export interface GpuType {
   maxCount: number;
   /** CUDA versions the machines with this GPU report. */
   cudaVersions: readonly string[];
+  /** Host system RAM per GPU, in GB, on the machines with this GPU (what `gpu.minRamPerGpu` filters on). */
+  ramPerGpuGb: number;
+  /** Host vCPUs per GPU on the machines with this GPU (what `gpu.minVcpuCountPerGpu` filters on). */
+  vcpuPerGpu: number;
 }
 
 const MODERN_CUDA = ["12.4", "12.6", "12.8", "12.9"] as const;
@@ -22,14 +26,14 @@ const BLACKWELL_CUDA = ["12.8", "12.9"] as const;
 
 /** GPU types known to the emulator; any other `gpu.id` gets the "no instances" 400. */
 export const GPU_TYPES: readonly GpuType[] = [
-  { id: "NVIDIA GeForce RTX 4090", memoryGb: 24, securePrice: 0.69, communityPrice: 0.34, maxCount: 8, cudaVersions: MODERN_CUDA },
-  { id: "NVIDIA GeForce RTX 5090", memoryGb: 32, securePrice: 0.94, communityPrice: 0.69, maxCount: 8, cudaVersions: BLACKWELL_CUDA },
-  { id: "NVIDIA RTX A5000", memoryGb: 24, securePrice: 0.27, communityPrice: 0.16, maxCount: 8, cudaVersions: ["11.8", "12.2", ...MODERN_CUDA] },
-  { id: "NVIDIA RTX A6000", memoryGb: 48, securePrice: 0.49, communityPrice: 0.33, maxCount: 8, cudaVersions: ["11.8", "12.2", ...MODERN_CUDA] },
-  { id: "NVIDIA A40", memoryGb: 48, securePrice: 0.4, communityPrice: null, maxCount: 8, cudaVersions: ["12.2", ...MODERN_CUDA] },
-  { id: "NVIDIA L4", memoryGb: 24, securePrice: 0.43, communityPrice: null, maxCount: 4, cudaVersions: MODERN_CUDA },
-  { id: "NVIDIA H100 PCIe", memoryGb: 80, securePrice: 2.39, communityPrice: 1.99, maxCount: 8, cudaVersions: MODERN_CUDA },
-  { id: "NVIDIA H100 80GB HBM3", memoryGb: 80, securePrice: 2.69, communityPrice: 2.39, maxCount: 8, cudaVersions: MODERN_CUDA },
+  { id: "NVIDIA GeForce RTX 4090", memoryGb: 24, securePrice: 0.69, communityPrice: 0.34, maxCount: 8, cudaVersions: MODERN_CUDA, ramPerGpuGb: 41, vcpuPerGpu: 6 },
+  { id: "NVIDIA GeForce RTX 5090", memoryGb: 32, securePrice: 0.94, communityPrice: 0.69, maxCount: 8, cudaVersions: BLACKWELL_CUDA, ramPerGpuGb: 46, vcpuPerGpu: 8 },
+  { id: "NVIDIA RTX A5000", memoryGb: 24, securePrice: 0.27, communityPrice: 0.16, maxCount: 8, cudaVersions: ["11.8", "12.2", ...MODERN_CUDA], ramPerGpuGb: 25, vcpuPerGpu: 9 },
+  { id: "NVIDIA RTX A6000", memoryGb: 48, securePrice: 0.49, communityPrice: 0.33, maxCount: 8, cudaVersions: ["11.8", "12.2", ...MODERN_CUDA], ramPerGpuGb: 50, vcpuPerGpu: 8 },
+  { id: "NVIDIA A40", memoryGb: 48, securePrice: 0.4, communityPrice: null, maxCount: 8, cudaVersions: ["12.2", ...MODERN_CUDA], ramPerGpuGb: 50, vcpuPerGpu: 9 },
+  { id: "NVIDIA L4", memoryGb: 24, securePrice: 0.43, communityPrice: null, maxCount: 4, cudaVersions: MODERN_CUDA, ramPerGpuGb: 50, vcpuPerGpu: 12 },
+  { id: "NVIDIA H100 PCIe", memoryGb: 80, securePrice: 2.39, communityPrice: 1.99, maxCount: 8, cudaVersions: MODERN_CUDA, ramPerGpuGb: 188, vcpuPerGpu: 16 },
+  { id: "NVIDIA H100 80GB HBM3", memoryGb: 80, securePrice: 2.69, communityPrice: 2.39, maxCount: 8, cudaVersions: MODERN_CUDA, ramPerGpuGb: 125, vcpuPerGpu: 20 },
 ];
 
 /** A CPU flavor (`cpu.id`). */

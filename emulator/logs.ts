@@ -75,6 +75,11 @@ export class PodLog {
     return selected;
   }
 
+  /** How many live streams receive new lines now. */
+  get subscriberCount(): number {
+    return this.listeners.size;
+  }
+
   /** True once the pod is gone. */
   get isClosed(): boolean {
     return this.closed;

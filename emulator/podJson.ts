@@ -26,7 +26,8 @@ export interface ApiPod {
   status: string;
   actions: string[];
   mounts: Record<string, unknown>;
-  gpu?: { id: string; count: number };
+  /** `memory` (GB) and `vcpuCount`: the host RAM and vCPUs allocated to the pod in all. */
+  gpu?: { id: string; count: number; memory?: number; vcpuCount?: number };
   cpu?: { id: string; vcpuCount: number; memory: number };
   cloud: string;
   dataCenterId: string | null;
@@ -39,6 +40,12 @@ export interface ApiPod {
   runtime: Record<string, unknown> | null;
   createdAt: string;
   startedAt: string | null;
+}
+
+/** The host RAM and vCPUs a GPU pod was given (at least what its placement filters asked per GPU). */
+function gpuAllocation(pod: Pod): { memory?: number; vcpuCount?: number } {
+  const host = pod.placement.gpuHost;
+  return host ? { memory: host.memoryGb, vcpuCount: host.vcpuCount } : {};
 }
 
 /** The spec's `Pod` JSON for a pod. `sshUser` is the user sshd lets in. */
@@ -83,7 +90,7 @@ export function renderPod(pod: Pod, sshUser: string, now: number = Date.now()): 
     actions: actionsFor(pod.status),
     mounts,
     ...(compute.kind === "gpu"
-      ? { gpu: { id: compute.id, count: compute.count } }
+      ? { gpu: { id: compute.id, count: compute.count, ...gpuAllocation(pod) } }
       : { cpu: { id: compute.id, vcpuCount: compute.vcpuCount, memory: compute.memory } }),
     cloud: config.cloud,
     dataCenterId: pod.machine?.dataCenterId ?? null,
@@ -131,6 +138,7 @@ export function podView(pod: Pod, sshUser: string): EmulatorPodView {
     sshdPid: pod.container?.sshd?.pid ?? null,
     sshdReadyAt: pod.container?.sshdReadyAt ?? null,
     dir: pod.dir,
+    logStreams: pod.log.subscriberCount,
     createdAt: pod.createdAt,
     startedAt: pod.startedAt,
   };

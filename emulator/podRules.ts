@@ -34,7 +34,16 @@ export interface PodMounts {
 }
 
 export type PodCompute =
-  | { kind: "gpu"; id: string; count: number; allowedCudaVersions?: string[]; minCudaVersion?: string }
+  | {
+      kind: "gpu";
+      id: string;
+      count: number;
+      allowedCudaVersions?: string[];
+      minCudaVersion?: string;
+      /** Placement filters: host RAM (GB) and vCPUs per GPU the machine must have at least. */
+      minRamPerGpu?: number;
+      minVcpuCountPerGpu?: number;
+    }
   | { kind: "cpu"; id: string; vcpuCount: number; memory: number };
 
 /** A pod's configuration as stored by the emulator. */
@@ -73,7 +82,14 @@ export interface CreatePodBody extends ContainerBodyFields {
   name: string;
   cloud?: Cloud;
   cpu?: { id: string; vcpuCount: number };
-  gpu?: { id: string; count?: number; allowedCudaVersions?: string[]; minCudaVersion?: string };
+  gpu?: {
+    id: string;
+    count?: number;
+    allowedCudaVersions?: string[];
+    minCudaVersion?: string;
+    minRamPerGpu?: number;
+    minVcpuCountPerGpu?: number;
+  };
   dataCenterIds?: string[];
   startSsh?: boolean;
   startJupyter?: boolean;
@@ -159,12 +175,12 @@ export function resolveCreate(body: CreatePodBody): { config: PodConfig; startSs
 
   let compute: PodCompute;
   if (body.gpu) {
-    const { id, count, allowedCudaVersions, minCudaVersion } = body.gpu;
+    const { id, count, allowedCudaVersions, minCudaVersion, minRamPerGpu, minVcpuCountPerGpu } = body.gpu;
     if (allowedCudaVersions && allowedCudaVersions.length > 0 && minCudaVersion !== undefined) {
       throw badRequest("gpu.allowedCudaVersions (non-empty) and gpu.minCudaVersion are mutually exclusive: send one of them");
     }
     // A missing count is kept as 0 here; capacity placement rejects it like Runpod does.
-    compute = { kind: "gpu", id, count: count ?? 0, allowedCudaVersions, minCudaVersion };
+    compute = { kind: "gpu", id, count: count ?? 0, allowedCudaVersions, minCudaVersion, minRamPerGpu, minVcpuCountPerGpu };
   } else {
     const cpu = body.cpu as { id: string; vcpuCount: number };
     const { vcpuCount } = cpu;
@@ -210,13 +226,16 @@ export interface Placement {
   cudaVersion: string | null;
   /** USD per hour while not EXITED. */
   costPerHour: number;
+  /** GPU pods: the host RAM (GB) and vCPUs allocated to the pod in all (the machine's share per GPU x count). */
+  gpuHost: { memoryGb: number; vcpuCount: number } | null;
 }
 
 /**
  * Decide whether the pod can be placed now. Every refusal is the real API's misleading
  * "no longer any instances available" 400: a GPU without `count`, an unknown GPU or CPU
  * flavor, an unknown data center, a GPU marked unavailable, a count above the machine
- * size, Community Cloud for a GPU not offered there, or unsatisfiable CUDA constraints.
+ * size, Community Cloud for a GPU not offered there, unsatisfiable CUDA constraints, or a
+ * `minRamPerGpu` / `minVcpuCountPerGpu` above what the machines with that GPU have per GPU.
  */
 export function placePod(config: PodConfig, faults: FaultInjector): Placement {
   const knownCenters = config.dataCenterIds.filter((id) => DATA_CENTERS.includes(id));
@@ -228,7 +247,7 @@ export function placePod(config: PodConfig, faults: FaultInjector): Placement {
   if (compute.kind === "cpu") {
     const flavor = findCpuFlavor(compute.id);
     if (!flavor) throw noCapacity();
-    return { dataCenterId, cudaVersion: null, costPerHour: round(flavor.pricePerVcpu * compute.vcpuCount) };
+    return { dataCenterId, cudaVersion: null, costPerHour: round(flavor.pricePerVcpu * compute.vcpuCount), gpuHost: null };
   }
   if (compute.count < 1) throw noCapacity(); // `gpu.count` omitted
   const gpu: GpuType | undefined = findGpuType(compute.id);
@@ -237,7 +256,10 @@ export function placePod(config: PodConfig, faults: FaultInjector): Placement {
   if (price === null) throw noCapacity();
   const cudaVersion = pickCudaVersion(gpu, compute.allowedCudaVersions, compute.minCudaVersion);
   if (cudaVersion === undefined) throw noCapacity();
-  return { dataCenterId, cudaVersion, costPerHour: round(price * compute.count) };
+  // Placement filters, not resource requests: a machine qualifies when it has at least this much per GPU.
+  if ((compute.minRamPerGpu ?? 0) > gpu.ramPerGpuGb || (compute.minVcpuCountPerGpu ?? 0) > gpu.vcpuPerGpu) throw noCapacity();
+  const gpuHost = { memoryGb: gpu.ramPerGpuGb * compute.count, vcpuCount: gpu.vcpuPerGpu * compute.count };
+  return { dataCenterId, cudaVersion, costPerHour: round(price * compute.count), gpuHost };
 }
 
 function round(value: number): number {

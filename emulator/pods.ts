@@ -22,7 +22,8 @@
  */
 import * as fsp from "node:fs/promises";
 import * as path from "node:path";
-import { freePort, podHostId, randomPodId } from "./ids";
+import { podHostId, randomPodId } from "./ids";
+import { PortBook } from "./ports";
 import { PodLog } from "./logs";
 import type { Placement, PodConfig, ResolvedPatch } from "./podRules";
 import { ApiError } from "./problem";
@@ -80,6 +81,8 @@ export class Pod {
   readonly globalIp: string;
   /** Bumped on every transition; stale timers and continuations compare it. */
   epoch = 0;
+  /** Public ports the store's port book handed to this pod (mapped now, or kept for a restart). */
+  readonly heldPorts = new Set<number>();
   readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -113,6 +116,8 @@ export interface PodStoreOptions {
   /** Parent of the per-pod directories. */
   rootDir: string;
   log: (line: string) => void;
+  /** Where public ports come from (default: a fresh book over free ports). */
+  ports?: PortBook;
 }
 
 /** The keys sshd would authorize for this env, or why the start script would not start sshd. */
@@ -133,8 +138,11 @@ export function sshdKeysFor(env: Readonly<Record<string, string>>, mode: SshMode
 export class PodStore {
   private readonly pods = new Map<string, Pod>();
   private closed = false;
+  private readonly ports: PortBook;
 
-  constructor(private readonly options: PodStoreOptions) {}
+  constructor(private readonly options: PodStoreOptions) {
+    this.ports = options.ports ?? new PortBook();
+  }
 
   get(id: string): Pod | undefined {
     return this.pods.get(id);
@@ -163,6 +171,7 @@ export class PodStore {
     const wasRunning = pod.status === "RUNNING";
     this.transition(pod, "EXITED");
     await this.stopContainer(pod);
+    this.releasePorts(pod);
     pod.log.append("system", wasRunning ? "Container stopped" : "Pod stopped before its container started");
   }
 
@@ -192,6 +201,7 @@ export class PodStore {
     this.pods.delete(pod.id);
     pod.log.append("system", "Pod terminated");
     await this.stopContainer(pod);
+    this.releasePorts(pod);
     pod.log.close();
     await fsp.rm(pod.dir, { recursive: true, force: true });
     this.options.log(`pod ${pod.id} terminated`);
@@ -297,6 +307,23 @@ export class PodStore {
     if (container?.sshd) await container.sshd.stop();
   }
 
+  /** A public port for `pod` from the book: no other pod holds it. */
+  private async takePort(pod: Pod): Promise<number> {
+    const port = await this.ports.take();
+    pod.heldPorts.add(port);
+    return port;
+  }
+
+  private givePortBack(pod: Pod, port: number): void {
+    pod.heldPorts.delete(port);
+    this.ports.release(port);
+  }
+
+  /** Gives every port `pod` holds back to the book, except `keep`. */
+  private releasePorts(pod: Pod, keep: ReadonlySet<number> = new Set()): void {
+    for (const port of [...pod.heldPorts]) if (!keep.has(port)) this.givePortBack(pod, port);
+  }
+
   private async mapPorts(pod: Pod, keepPorts: Map<string, number | null> | undefined): Promise<RuntimePort[]> {
     const mappings: RuntimePort[] = [];
     for (const entry of pod.config.ports) {
@@ -309,7 +336,7 @@ export class PodStore {
         mappings.push({ private: privatePort, public: null, type, ip: null });
       } else {
         const kept = keepPorts?.get(entry);
-        mappings.push({ private: privatePort, public: kept ?? (await freePort()), type, ip: "127.0.0.1" });
+        mappings.push({ private: privatePort, public: kept ?? (await this.takePort(pod)), type, ip: "127.0.0.1" });
       }
     }
     return mappings;
@@ -323,6 +350,8 @@ export class PodStore {
       return;
     }
     const epoch = pod.epoch;
+    // Ports of an earlier container go back to the book, except those a restart keeps.
+    this.releasePorts(pod, new Set([...(keepPorts?.values() ?? [])].filter((port): port is number => port !== null)));
     const ports = await this.mapPorts(pod, keepPorts);
     if (pod.epoch !== epoch || this.closed) return;
     this.transition(pod, "RUNNING");
@@ -373,6 +402,7 @@ export class PodStore {
         podId: pod.id,
         dir: pod.dir,
         port,
+        nextPort: () => this.takePort(pod),
         authorizedKeys: keys,
         sessionEnv: { RUNPOD_DC_ID: pod.machine?.dataCenterId ?? "", RUNPOD_POD_HOSTNAME: pod.podHostId },
         onLine: (line) => pod.log.append("container", line),
@@ -401,6 +431,7 @@ export class PodStore {
     const mapping = pod.sshMapping;
     if (mapping && handle.port !== mapping.public) {
       pod.log.append("system", `Port ${String(mapping.public)} was taken; 22/tcp is now mapped to ${handle.port}`);
+      if (mapping.public !== null) this.givePortBack(pod, mapping.public);
       mapping.public = handle.port;
     }
   }

@@ -70,8 +70,9 @@ export interface SshdLaunch {
   podId: string;
   /** Per-pod directory (created when missing). */
   dir: string;
-  /** First port to try; on a bind failure further ports come from `pickPort`. */
+  /** First port to try; on a bind failure further ports come from `nextPort` (else the manager's `pickPort`). */
   port: number;
+  nextPort?: () => Promise<number>;
   /** authorized_keys content (one or more lines). */
   authorizedKeys: string;
   /** Extra variables for sessions (`SetEnv`), besides RUNPOD_POD_ID/PUBLIC_IP/TCP_PORT_22. */
@@ -374,7 +375,7 @@ export class SshdManager {
         await sshd.stop();
         if (error instanceof SshdStartError && error.bindFailure && attempt < MAX_BIND_ATTEMPTS) {
           this.log(`pod ${launch.podId}: port ${port} is taken, retrying sshd on another port`);
-          port = await this.pickPort();
+          port = await (launch.nextPort ?? this.pickPort)();
           continue;
         }
         throw new Error(`Runpod emulator: sshd for pod ${launch.podId} failed: ${(error as Error).message}`);

@@ -139,6 +139,8 @@ export interface EmulatorPodView {
   sshdReadyAt: number | null;
   /** Per-pod temporary directory (host key, authorized_keys, sshd_config). */
   dir: string;
+  /** Log streams (`GET /v2/pods/{id}/logs`) receiving this pod's new lines now. */
+  logStreams: number;
   createdAt: string;
   startedAt: string | null;
 }

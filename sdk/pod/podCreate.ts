@@ -55,6 +55,14 @@ function describeCandidate(c: PlacementCandidate): string {
   return `${c.gpuId ?? "CPU"}${where}`;
 }
 
+/** When the inputs filter machines (host RAM, vCPUs, CUDA), a sentence saying that they narrow the choice. */
+function hostFilterHint(spec: PodSpec): string {
+  const g = spec.gpu ?? {};
+  const set = (["minRamPerGpu", "minVcpuCountPerGpu", "minCudaVersion", "allowedCudaVersions"] as const).filter((k) => g[k] !== undefined);
+  if (set.length === 0) return "";
+  return ` The host filters ${set.map((k) => `gpu.${k}`).join(", ")} leave only the machines that meet them: lower or remove them to allow more.`;
+}
+
 /** The live pod of ours among `pods`, by name and owner tag (newest first). */
 function ownedPod(pods: Pod[], name: string, owner: string): Pod | undefined {
   return pods
@@ -128,13 +136,14 @@ export async function createPod(client: RunpodClient, spec: PodSpec, options: Cr
     throw new Error(
       `Runpod refused pod ${options.name} on all ${refusals.length} placement candidates with the same answer (400: ${[...details][0]}). ` +
         "A rule violation fails the same way everywhere, so this is most likely a problem with the request rather than capacity: " +
-        "check the GPU type ids, gpu.count, cloud, dataCenterIds, image and ports.\n" + lines.join("\n"),
+        `check the GPU type ids, gpu.count, cloud, dataCenterIds, image and ports.${hostFilterHint(spec)}\n` + lines.join("\n"),
     );
   }
   const noCapacity = refusals.every((r) => r.error instanceof RunpodRejectedError && r.error.looksLikeNoCapacity);
   throw new Error(
     (noCapacity
-      ? `No capacity for pod ${options.name} on any placement candidate. Add candidates (gpu.ids, dataCenterIds, cloud: "COMMUNITY") or retry later.\n`
+      ? `No capacity for pod ${options.name} on any placement candidate. ` +
+        `Add candidates (gpu.ids, dataCenterIds, cloud: "COMMUNITY") or retry later.${hostFilterHint(spec)}\n`
       : `Runpod refused pod ${options.name} on every placement candidate:\n`) + lines.join("\n"),
   );
 }

@@ -2,7 +2,7 @@
  * The Pod resource's inputs: their schema (the rules across inputs and every message are in podCheck.ts) and the
  * translation into `POST /v2/pods` bodies, one per placement candidate.
  *
- * Rules beyond the API's schema, each from something that goes wrong on Runpod (see FACTS.md):
+ * Rules beyond the API's schema, each from something that goes wrong on Runpod:
  * - `gpu.count` is always sent (without it the API answers a misleading "no instances available").
  * - `22/tcp` is added when absent (no direct SSH, scp, sftp or rsync without it).
  * - `args: ""` is refused (an empty start command replaces the image's `/start.sh`, so sshd never starts).
@@ -36,7 +36,17 @@ export interface PodSpec {
   name?: string;
   image?: string;
   templateId?: string;
-  gpu?: { id?: string; ids?: string[]; count?: number; allowedCudaVersions?: string[]; minCudaVersion?: string };
+  gpu?: {
+    id?: string;
+    ids?: string[];
+    count?: number;
+    allowedCudaVersions?: string[];
+    minCudaVersion?: string;
+    /** Placement filter: host RAM per GPU, in GB, the machine must have at least. */
+    minRamPerGpu?: number;
+    /** Placement filter: host vCPUs per GPU the machine must have at least. */
+    minVcpuCountPerGpu?: number;
+  };
   cpu?: { id: string; vcpuCount: number };
   cloud?: "SECURE" | "COMMUNITY";
   dataCenterIds?: string[];
@@ -93,6 +103,8 @@ export const podSpecSchema = z.strictObject({
       count: posInt(1).optional(),
       allowedCudaVersions: z.array(str().regex(CUDA_RE, { message: 'must look like "12.8"' })).optional(),
       minCudaVersion: str().regex(CUDA_RE, { message: 'must look like "12.1"' }).optional(),
+      minRamPerGpu: posInt(1).optional(),
+      minVcpuCountPerGpu: posInt(1).optional(),
     })
     .optional(),
   cpu: z.strictObject({ id: nonEmpty(), vcpuCount: posInt(2) }).optional(),
@@ -192,6 +204,8 @@ export function createPodBody(spec: PodSpec, name: string, candidate: PlacementC
     body.gpu = { id: candidate.gpuId, count: spec.gpu.count ?? 1 };
     if (spec.gpu.allowedCudaVersions !== undefined) body.gpu.allowedCudaVersions = spec.gpu.allowedCudaVersions;
     if (spec.gpu.minCudaVersion !== undefined) body.gpu.minCudaVersion = spec.gpu.minCudaVersion;
+    if (spec.gpu.minRamPerGpu !== undefined) body.gpu.minRamPerGpu = spec.gpu.minRamPerGpu;
+    if (spec.gpu.minVcpuCountPerGpu !== undefined) body.gpu.minVcpuCountPerGpu = spec.gpu.minVcpuCountPerGpu;
   }
   if (spec.cpu) body.cpu = { id: spec.cpu.id, vcpuCount: spec.cpu.vcpuCount };
   if (candidate.dataCenterIds) body.dataCenterIds = candidate.dataCenterIds;

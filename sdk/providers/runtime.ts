@@ -13,9 +13,6 @@ import { passwordProvider } from "./passwordProvider";
 import { configureFromStack, type ConfigReader } from "./providerContext";
 import { atDynamicBoundary } from "./dynamicBoundary";
 
-/** Bumped only if the shim/runtime contract changes incompatibly. */
-export const RUNTIME_CONTRACT = 1;
-
 /** Reads the stack's `runpod:token` / `runpod:apiUrl` (called from the shim's `configure`). */
 export function configure(config: ConfigReader): void {
   configureFromStack(config);

@@ -17,7 +17,9 @@ export interface AccountSshKeyArgs {
   /**
    * Label stored after the key on the account (replaces the key's own comment), e.g. `ci@my-stack`.
    * Default: the key's own comment. A short mark `pulumi:<hash of this resource's URN>` follows it, so the
-   * account's key list shows which keys a stack manages. Changing it updates the line in place.
+   * account's key list shows which keys a stack manages. Changing it updates the line in place; when the key
+   * was already on the account in somebody else's line (`alreadyPresent`), that line is never rewritten and the
+   * new comment is only recorded.
    */
   comment?: pulumi.Input<string>;
 }
@@ -26,13 +28,19 @@ export interface AccountSshKeyArgs {
 export class AccountSshKey extends pulumi.dynamic.Resource {
   /** The key as given, normalized (`type base64 [comment]`). */
   declare public readonly publicKey: pulumi.Output<string>;
-  /** The line registered on the account. */
+  /**
+   * The line that carries the key on the account: the one this resource registered, or, when the key was
+   * already there, somebody else's line as it was when this resource was created.
+   */
   declare public readonly registeredKey: pulumi.Output<string>;
   /** The key type, e.g. `ssh-ed25519`. */
   declare public readonly keyType: pulumi.Output<string>;
   /** `SHA256:...` fingerprint, as `ssh-keygen -lf` prints it. Also the resource id. */
   declare public readonly fingerprint: pulumi.Output<string>;
-  /** True when the key was already registered before this resource (it is then left there on destroy). */
+  /**
+   * True when the key was already registered in somebody else's line before this resource: that line is then
+   * never modified, and left there on destroy.
+   */
   declare public readonly alreadyPresent: pulumi.Output<boolean>;
 
   constructor(name: string, args: AccountSshKeyArgs, opts?: pulumi.CustomResourceOptions) {

@@ -21,6 +21,18 @@ export interface PodGpuArgs {
   allowedCudaVersions?: pulumi.Input<pulumi.Input<string>[]>;
   /** Lowest acceptable CUDA version of the host, e.g. `"12.1"`. Not with `allowedCudaVersions`. Replaces. */
   minCudaVersion?: pulumi.Input<string>;
+  /**
+   * Only machines with at least this much host system RAM per GPU, in GB (a whole number, at least 1), e.g. `64`.
+   * A placement filter, not a request: the pod may get more. Default: no filter (any machine of the GPU type).
+   * A value no machine meets is refused like missing capacity. Changing it replaces the pod.
+   */
+  minRamPerGpu?: pulumi.Input<number>;
+  /**
+   * Only machines with at least this many host vCPUs per GPU (a whole number, at least 1), e.g. `8`. A placement
+   * filter, not a request: the pod may get more. Default: no filter. A value no machine meets is refused like
+   * missing capacity. Changing it replaces the pod.
+   */
+  minVcpuCountPerGpu?: pulumi.Input<number>;
 }
 
 /** CPU pod selection. */

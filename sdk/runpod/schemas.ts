@@ -115,6 +115,10 @@ export interface CreateGpuConfig {
   count: number;
   allowedCudaVersions?: string[];
   minCudaVersion?: string;
+  /** Placement filter: at least this much host RAM per GPU, in GB (not a resource request). */
+  minRamPerGpu?: number;
+  /** Placement filter: at least this many host vCPUs per GPU (not a resource request). */
+  minVcpuCountPerGpu?: number;
 }
 
 /** `CreateCpuConfig`. */

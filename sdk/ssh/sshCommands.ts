@@ -1,7 +1,7 @@
 /**
  * Ready-made `ssh`, `scp`, `sftp` and `rsync` commands and an `~/.ssh/config` block for a pod.
  *
- * Rules (FACTS.md section 4):
+ * Rules, each from how SSH to Runpod pods behaves:
  * - `-o IdentitiesOnly=yes` always (agent keys otherwise cause "too many authentication failures").
  * - host keys: `StrictHostKeyChecking=accept-new` with a known-hosts file per pod, because Runpod reuses
  *   IP:port pairs and a shared known_hosts then fails with "REMOTE HOST IDENTIFICATION HAS CHANGED".

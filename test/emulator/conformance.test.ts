@@ -86,6 +86,14 @@ void describe("emulator contract conformance", () => {
       await expect422(api.post("/v2/pods", gpuPodBody({ gpu: { id: "NVIDIA A40", count: 1, vram: 48 } })), "$.gpu: unknown property 'vram'");
     });
 
+    void it("placement filters below 1 or not whole numbers", async () => {
+      await expect422(
+        api.post("/v2/pods", gpuPodBody({ gpu: { id: "NVIDIA A40", count: 1, minRamPerGpu: 0, minVcpuCountPerGpu: 2.5 } })),
+        "$.gpu.minRamPerGpu: must be >= 1",
+        "$.gpu.minVcpuCountPerGpu: must be integer",
+      );
+    });
+
     void it("wrong types", async () => {
       const errors = await expect422(
         api.post("/v2/pods", gpuPodBody({ disk: "50", env: { A: 1 }, ports: "22/tcp" })),
@@ -213,6 +221,8 @@ void describe("emulator contract conformance", () => {
       ["a CUDA version no machine reports", { gpu: { id: "NVIDIA GeForce RTX 4090", count: 1, allowedCudaVersions: ["10.0"] } }],
       ["more GPUs than a machine has", { gpu: { id: "NVIDIA L4", count: 8 } }],
       ["community cloud for a secure-only GPU", { gpu: { id: "NVIDIA A40", count: 1 }, cloud: "COMMUNITY" }],
+      ["more host RAM per GPU than the machines have", { gpu: { id: "NVIDIA GeForce RTX 4090", count: 1, minRamPerGpu: 42 } }],
+      ["more vCPUs per GPU than the machines have", { gpu: { id: "NVIDIA GeForce RTX 4090", count: 2, minVcpuCountPerGpu: 7 } }],
     ];
     for (const [name, overrides] of cases) {
       void it(`${name} -> 400 no instances available`, async () => {
@@ -220,6 +230,14 @@ void describe("emulator contract conformance", () => {
         assert.equal(problem.detail, NO_INSTANCES_DETAIL);
       });
     }
+
+    void it("places a pod whose placement filters a machine meets, and reports what it was given", async () => {
+      const filters = { minRamPerGpu: 41, minVcpuCountPerGpu: 6 };
+      const pod = await api.createPod(gpuPodBody({ gpu: { id: "NVIDIA GeForce RTX 4090", count: 2, ...filters } }));
+      assert.deepEqual(pod.gpu, { id: "NVIDIA GeForce RTX 4090", count: 2, memory: 82, vcpuCount: 12 });
+      const plain = await api.createPod(gpuPodBody({ name: "plain", gpu: { id: "NVIDIA GeForce RTX 4090", count: 1 } }));
+      assert.ok(plain.gpu!.memory! >= 1 && plain.gpu!.vcpuCount! >= 1, "every GPU pod reports its host RAM and vCPUs");
+    });
 
     void it("places a pod in a requested known data center", async () => {
       const pod = await api.createPod(gpuPodBody({ dataCenterIds: ["MARS-1", "EU-RO-1"] }));

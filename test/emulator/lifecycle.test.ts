@@ -48,7 +48,8 @@ void describe("pod lifecycle", () => {
     assert.equal(created.template, null);
     assert.equal(created.cost, 0.69);
     assert.deepEqual(created.globalNetworking, { enabled: false });
-    assert.deepEqual(created.gpu, { id: "NVIDIA GeForce RTX 4090", count: 1 });
+    // memory and vcpuCount: the host RAM (GB) and vCPUs the pod was given (the machine's share per GPU).
+    assert.deepEqual(created.gpu, { id: "NVIDIA GeForce RTX 4090", count: 1, memory: 41, vcpuCount: 6 });
     assert.equal("cpu" in created, false);
     assert.equal("startSsh" in created, false);
 

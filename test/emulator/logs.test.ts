@@ -14,6 +14,11 @@ interface LogData {
   line: string;
 }
 
+async function until(condition: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(condition(), what);
+}
+
 const data = (event: SseEvent): LogData => JSON.parse(event.data ?? "{}") as LogData;
 const lines = (events: SseEvent[]): string[] => events.map((event) => data(event).line);
 
@@ -103,9 +108,17 @@ void describe("pod logs over SSE", () => {
 
   void it("stops logging for a stopped stream client without errors", async () => {
     const pod = await api.createPod(gpuPodBody());
+    const streams = (): number => emulator.pods().find((p) => p.id === pod.id)?.logStreams ?? -1;
     const stream = await openSse(emulator, `/v2/pods/${pod.id}/logs`);
-    stream.close();
+    try {
+      await until(() => streams() === 1, "the open stream receives the pod's new lines");
+    } finally {
+      stream.close();
+    }
+    await until(() => streams() === 0, "the closed stream is unsubscribed: nothing more is written to it");
+    // New lines (the pod starting) reach no stream and break nothing.
     await api.waitForPod(pod.id, "RUNNING");
+    assert.equal(streams(), 0);
     assert.equal((await api.get(`/v2/pods/${pod.id}`)).status, 200);
   });
 });

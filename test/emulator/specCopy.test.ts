@@ -1,6 +1,6 @@
 /**
- * The emulator ships its own copy of the API contract (emulator/openapi-v2.json). Where the shared contract
- * (../shared/runpod/openapi-v2.json next to the checkout) is present, the copy must be identical to it.
+ * The emulator ships its own copy of the API contract (emulator/openapi-v2.json). Where the project's shared
+ * contract sits beside the checkout (`shared` below), the copy must be identical to it; elsewhere the test skips.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";

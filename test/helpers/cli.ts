@@ -22,9 +22,9 @@ export interface ListeningCli extends CliRun {
   apiKey: string;
 }
 
-/** Spawn the CLI (optionally through a wrapper such as `runuser -u USER --`). */
-export function spawnCli(args: string[], wrapper: string[] = []): CliRun {
-  const command = [...wrapper, process.execPath, CLI_PATH, ...args];
+/** Spawn the CLI (optionally through a wrapper such as `runuser -u USER --`, and from another copy of it). */
+export function spawnCli(args: string[], wrapper: string[] = [], cliPath: string = CLI_PATH): CliRun {
+  const command = [...wrapper, process.execPath, cliPath, ...args];
   const child = spawn(command[0], command.slice(1), { stdio: ["ignore", "pipe", "pipe"], cwd: "/" });
   let stdout = "";
   let stderr = "";
@@ -37,8 +37,8 @@ export function spawnCli(args: string[], wrapper: string[] = []): CliRun {
 }
 
 /** Spawn the CLI and wait for its two stdout lines. */
-export async function startCli(args: string[], wrapper: string[] = [], timeoutMs = 10000): Promise<ListeningCli> {
-  const run = spawnCli(args, wrapper);
+export async function startCli(args: string[], wrapper: string[] = [], timeoutMs = 10000, cliPath: string = CLI_PATH): Promise<ListeningCli> {
+  const run = spawnCli(args, wrapper, cliPath);
   const deadline = Date.now() + timeoutMs;
   let exited = false;
   void run.exited.then(() => (exited = true));

@@ -3,7 +3,7 @@
  */
 process.env.RUNPOD_SSH_POLL_INTERVAL_MS = "100";
 process.env.RUNPOD_SSH_PROGRESS_EVERY_MS = "2000";
-import { test, before, after, beforeEach } from "node:test";
+import { test, before, after, beforeEach, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
@@ -40,10 +40,20 @@ after(async () => {
   await emulator.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
+let podsBefore = new Set<string>();
 beforeEach(() => {
   emulator.faults.clear();
   progress.length = 0;
   progressOptions.length = 0;
+  podsBefore = new Set(emulator.pods().map((p) => p.id));
+});
+// Runs after every test, passed or failed (the runner's `finally`): pods the test created and did not delete are
+// deleted, and faults it set are cleared, so one failure cannot cascade into the next tests.
+afterEach(async () => {
+  emulator.faults.clear();
+  for (const pod of emulator.pods().filter((p) => !podsBefore.has(p.id))) {
+    await fetch(`${emulator.url}/v2/pods/${pod.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${emulator.apiKey}` } });
+  }
 });
 
 function inputs(extra: Record<string, unknown> = {}): Record<string, unknown> {
@@ -200,8 +210,18 @@ test("a create whose answer was lost (500 after creating) adopts the pod: no dup
 
 test("a 5xx with nothing created is retried on the same candidate", async () => {
   emulator.faults.failNextCreates("server-error", 2);
-  const ins = await checked(inputs());
+  const ins = await checked(inputs({ gpu: { ids: [GPU, "NVIDIA RTX A5000"] } }));
+  const first = emulator.requests.length;
   const created = await hosted.provider.create(ins);
+  const calls = emulator.requests.slice(first);
+  const posts = calls.filter((r) => r.method === "POST" && r.path === "/v2/pods");
+  assert.deepEqual(posts.map((r) => r.status), [500, 500, 201], "two 500s, then the retry that created the pod");
+  const gpuOf = (body: string | undefined): string => (JSON.parse(body ?? "{}") as { gpu: { id: string } }).gpu.id;
+  assert.deepEqual(posts.map((r) => gpuOf(r.body)), [GPU, GPU, GPU], "every retry on the same (first) candidate");
+  const lookups = calls.filter((r) => r.method === "GET" && r.path === "/v2/pods" && r.at > posts[0].at && r.at < posts[2].at);
+  assert.ok(lookups.length >= 2, "before each retry it looked for a pod the failed create may have made");
+  assert.equal(progress.filter((m) => m.includes("create failed transiently")).length, 2);
+  assert.equal((created.outs as PodOutputs).gpuId, GPU);
   assert.equal(podsNamed(ins.name as string).length, 1);
   await hosted.provider.delete(created.id, created.outs);
 });

@@ -1,6 +1,7 @@
 /**
- * The reliability scenarios: key races, faults during create, crashes in the middle, a rate-limit storm and bad
- * input; each returns its line of the table. The secrets scan (in suite.ts) runs over everything they saw.
+ * The reliability scenarios: faults during create, crashes in the middle, a rate-limit storm and bad input (the
+ * key races are in keyScenarios.ts); each returns its line of the table. The secrets scan (in suite.ts) runs over
+ * everything they saw.
  */
 import { startEmulator, type RunpodEmulator } from "../../emulator";
 import { hostProvider, type HostedProvider } from "../providers/dynamicHost";
@@ -13,63 +14,6 @@ const GPU = "NVIDIA GeForce RTX 4090";
 
 function emulatorEnv(emulator: RunpodEmulator): Record<string, string> {
   return { RUNPOD_API_URL: emulator.url, RUNPOD_API_KEY: emulator.apiKey };
-}
-
-/**
- * K processes register K different keys on one account at once, then each removes its own; M times.
- * Figures: keys lost while registering; foreign lines disturbed on removal (byte for byte); keys left behind.
- */
-export async function keyRaces(size: SuiteSize, transcript: Transcript): Promise<ScenarioResult> {
-  const emulator = await startEmulator({ sshd: false, rateLimit: false });
-  transcript.secret(emulator.apiKey);
-  const foreign = [
-    ...makeKeys(2, "foreign").map((k) => k.publicKey),
-    "ssh-rsa legacy!!notbase64 a line we cannot parse but must keep",
-    `${makeKeys(1, "x")[0].publicKey.split(" ").slice(0, 2).join(" ")}   odd   spacing\tkept`,
-  ];
-  emulator.setAccountKeys(foreign);
-  // Real API latency widens the read-to-write window in which writers collide.
-  emulator.faults.slowResponses(100);
-  let lost = 0;
-  let disturbed = 0;
-  let leftBehind = 0;
-  let failures = 0;
-  const env = { ...emulatorEnv(emulator), KIND: "accountSshKey", RUNPOD_SSH_KEY_SETTLE_MS: "400" };
-  try {
-    for (let m = 0; m < size.keyRepetitions; m++) {
-      const keys = makeKeys(size.keyProcesses, `race${m}`);
-      const created = await Promise.all(keys.map((k) => runWorker({ ...env, ACTION: "create", INPUTS: JSON.stringify({ publicKey: k.publicKey }) })));
-      for (const r of created) {
-        transcript.add("key race worker output", r.stdout + r.stderr);
-        if (!r.ok) failures++;
-      }
-      const afterCreate = emulator.accountKeys();
-      lost += keys.filter((k) => !afterCreate.includes(k.publicKey)).length;
-      const removed = await Promise.all(
-        created.map((r, i) =>
-          runWorker({ ...env, ACTION: "delete", ID: r.id ?? "", PROPS: JSON.stringify(r.outs ?? { publicKey: keys[i].publicKey, registeredKey: keys[i].publicKey, alreadyPresent: false }) }),
-        ),
-      );
-      for (const r of removed) {
-        transcript.add("key race worker output", r.stdout + r.stderr);
-        if (!r.ok) failures++;
-      }
-      const afterRemove = emulator.accountKeys();
-      disturbed += foreign.filter((line) => !afterRemove.includes(line)).length + afterRemove.filter((line) => !foreign.includes(line) && !keys.some((k) => k.publicKey === line)).length;
-      leftBehind += keys.filter((k) => afterRemove.includes(k.publicKey)).length;
-      emulator.setAccountKeys(foreign);
-    }
-    transcript.add("emulator request URLs", emulator.requests.map((r) => r.url).join("\n"));
-  } finally {
-    await emulator.stop();
-  }
-  return {
-    scenario: "key races",
-    trials: size.keyProcesses * size.keyRepetitions,
-    failures,
-    mustBeZero: { "keys lost while registering": lost, "foreign keys disturbed on removal": disturbed, "own keys left after removal": leftBehind },
-    notes: { processes: size.keyProcesses, repetitions: size.keyRepetitions },
-  };
 }
 
 interface FaultCase {

@@ -6,7 +6,8 @@
  *
  *   node dist/test/reliability/suite.js [--size small|full]
  */
-import { badInput, crashes, createFaults, keyRaces, rateLimitStorm, withProgressCapture } from "./scenarios";
+import { badInput, crashes, createFaults, rateLimitStorm, withProgressCapture } from "./scenarios";
+import { keyRaces } from "./keyScenarios";
 import { SIZES, Transcript, type ScenarioResult, type SuiteSize } from "./support";
 
 /** Counts occurrences of any secret in the transcript (private keys are matched on their base64 body lines). */

@@ -22,14 +22,16 @@ export interface SuiteSize {
   name: "small" | "full";
   keyProcesses: number;
   keyRepetitions: number;
+  /** Rounds of the key lifecycle run concurrently with other people's lines for the same keys around. */
+  foreignSequences: number;
   faultRuns: number;
   crashRuns: number;
   stormPods: number;
 }
 
 export const SIZES: Record<"small" | "full", SuiteSize> = {
-  small: { name: "small", keyProcesses: 8, keyRepetitions: 2, faultRuns: 1, crashRuns: 2, stormPods: 8 },
-  full: { name: "full", keyProcesses: 8, keyRepetitions: 20, faultRuns: 5, crashRuns: 10, stormPods: 20 },
+  small: { name: "small", keyProcesses: 8, keyRepetitions: 2, foreignSequences: 1, faultRuns: 1, crashRuns: 2, stormPods: 8 },
+  full: { name: "full", keyProcesses: 8, keyRepetitions: 20, foreignSequences: 5, faultRuns: 5, crashRuns: 10, stormPods: 20 },
 };
 
 /** Everything the suite saw that must not contain a secret. */

@@ -5,7 +5,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PublicKeyError, keyIdentity, parsePublicKey } from "../../sdk/ssh/publicKey";
-import { ACCOUNT_KEY_SET_LIMIT, addKey, keySetSize, removeKey } from "../../sdk/ssh/accountKeySet";
+import { ACCOUNT_KEY_SET_LIMIT, keySetSize } from "../../sdk/ssh/accountKeySet";
 
 let dir: string;
 const keys: Record<string, { pub: string; priv: string; fp: string }> = {};
@@ -85,21 +85,6 @@ test("keyIdentity ignores comments and returns undefined for lines it cannot rea
   assert.equal(keyIdentity(`${type} ${b64} a comment`), `${type} ${b64}`);
   assert.equal(keyIdentity(`${type} ${b64}`), `${type} ${b64}`);
   assert.equal(keyIdentity("garbage"), undefined);
-});
-
-test("addKey dedupes on type + base64 ignoring the comment; removeKey keeps every other line byte for byte", () => {
-  const mine = parsePublicKey(keys.ed25519.pub);
-  const others = [keys.rsa.pub.trim() + "  odd  spacing kept", "not a key at all \t", keys.ecdsa.pub.trim()];
-  const added = addKey(others, mine.line);
-  assert.equal(added.alreadyPresent, false);
-  assert.deepEqual(added.keys, [...others, mine.line]);
-  const again = addKey(added.keys, `${mine.identity} different-comment`);
-  assert.equal(again.alreadyPresent, true);
-  assert.deepEqual(again.keys, added.keys);
-  const removed = removeKey([others[0], `${mine.identity} other-comment`, others[1], mine.line, others[2]], mine.identity);
-  assert.equal(removed.removed, 2);
-  assert.deepEqual(removed.keys, others);
-  assert.deepEqual(removeKey(others, mine.identity), { keys: others, removed: 0 });
 });
 
 test("keySetSize counts characters the way the account limit does", () => {
