@@ -43,18 +43,18 @@ export const accountSshKeyProvider = {
         else throw e;
       }
     } else if (pk === undefined || pk === null) {
-      failures.push({ property: "publicKey", reason: "is required: one OpenSSH public key line, such as the contents of ~/.ssh/id_ed25519.pub." });
+      failures.push({ property: "publicKey", reason: "publicKey is required: one OpenSSH public key line, such as the contents of ~/.ssh/id_ed25519.pub." });
     } else if (typeof pk !== "string") {
-      failures.push({ property: "publicKey", reason: `must be a string, got ${typeof pk}.` });
+      failures.push({ property: "publicKey", reason: `publicKey must be a string, got ${typeof pk}.` });
     }
     if (news.ownerTag !== undefined && news.ownerTag !== UNKNOWN_VALUE && typeof news.ownerTag !== "string") {
-      failures.push({ property: "ownerTag", reason: "must be a string (set by the AccountSshKey class)." });
+      failures.push({ property: "ownerTag", reason: "ownerTag must be a string (the AccountSshKey class sets it)." });
     }
     const comment = news.comment;
     if (comment !== undefined && comment !== UNKNOWN_VALUE) {
-      if (typeof comment !== "string") failures.push({ property: "comment", reason: `must be a string, got ${typeof comment}.` });
-      else if (/[\r\n\p{Cc}]/u.test(comment)) failures.push({ property: "comment", reason: "must be one line (no line breaks)." });
-      else if (comment.length > 200) failures.push({ property: "comment", reason: "must be at most 200 characters." });
+      if (typeof comment !== "string") failures.push({ property: "comment", reason: `comment must be a string, got ${typeof comment}.` });
+      else if (/[\r\n\p{Cc}]/u.test(comment)) failures.push({ property: "comment", reason: "comment must be one line: remove the line break or control character." });
+      else if (comment.length > 200) failures.push({ property: "comment", reason: "comment must be at most 200 characters; shorten it." });
     }
     return { inputs, failures };
   },

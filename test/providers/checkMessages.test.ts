@@ -177,7 +177,7 @@ test("AccountSshKey: every publicKey reason is a sentence naming publicKey", asy
 
 test(
   "AccountSshKey: its own reasons (missing key, comment) are sentences",
-  { todo: "accountSshKeyProvider.ts is changed on the issue-10 keys branch; its check's own reasons are fixed there" },
+  {},
   async () => {
     for (const inputs of [
       {},
