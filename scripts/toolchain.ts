@@ -46,7 +46,7 @@ export class ToolchainError extends Error {
   override name = "ToolchainError";
 }
 
-type Log = (line: string) => void;
+export type Log = (line: string) => void;
 
 export function toolchainCacheDir(): string {
   const fromEnv = process.env.PULUMI_RUNPOD_SSH_TOOLCHAIN_DIR?.trim();
@@ -146,7 +146,7 @@ export async function goVersion(): Promise<string> {
 }
 
 /** Runs a go command, streaming a progress line now and then; rejects with go's own last lines. */
-function goStep(args: string[], cwd: string, env: NodeJS.ProcessEnv, label: string, log: Log): Promise<void> {
+export function goStep(args: string[], cwd: string, env: NodeJS.ProcessEnv, label: string, log: Log): Promise<void> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn("go", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });

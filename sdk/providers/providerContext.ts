@@ -24,6 +24,12 @@ interface Settings {
 }
 
 let settings: Settings = {};
+let missingKeyMessage = MISSING_API_KEY_MESSAGE;
+
+/** The message for a missing key, naming the settings of the front door in use (the plugin has its own). */
+export function setMissingKeyMessage(message: string): void {
+  missingKeyMessage = message;
+}
 const clients = new Map<string, RunpodClient>();
 
 /** Called from the provider's `configure`: remembers the stack's Runpod settings for this process. */
@@ -54,7 +60,7 @@ function onClientEvent(event: ClientEvent): void {
 /** The client for the configured account, created on first use. Throws the missing-key error when there is no key. */
 export function runpodClient(): RunpodClient {
   const key = settings.token ?? process.env.RUNPOD_API_KEY?.trim();
-  if (!key) throw new RunpodConfigurationError(MISSING_API_KEY_MESSAGE);
+  if (!key) throw new RunpodConfigurationError(missingKeyMessage);
   const apiUrl = settings.apiUrl ?? process.env.RUNPOD_API_URL;
   const id = `${apiUrl ?? ""}#${keyFingerprint(key)}`;
   let client = clients.get(id);
