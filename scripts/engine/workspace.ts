@@ -1,8 +1,9 @@
 /**
  * An isolated, offline place to run the real `pulumi` CLI: a file backend in a temp folder, a passphrase for
  * secrets, a private PULUMI_HOME (with the stand-in `tls` plugin installed), no update checks, no plugin
- * downloads. `pulumi()` runs one CLI command; for the commands that run or need a program (up, preview,
- * refresh, destroy) it hosts the program (programHost.ts) and passes `--client`.
+ * downloads. `pulumi()` runs one CLI command; for the commands that run or need a Node.js program (up, preview,
+ * refresh, destroy) it hosts the program (programHost.ts) and passes `--client`. YAML programs are run by the
+ * CLI's own YAML language host (scripts/toolchainYaml.ts).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
@@ -60,8 +61,13 @@ export interface PulumiResult {
 export interface PulumiOptions {
   /** The project folder (holding Pulumi.yaml). */
   cwd: string;
-  /** The program's compiled main module; needed for up, preview, refresh and destroy. */
+  /**
+   * The program's compiled main module; needed for up, preview, refresh and destroy of a Node.js program,
+   * which this module hosts. Leave it out for a program the CLI runs with its own language host (YAML).
+   */
   program?: string;
+  /** The CLI runs the program with the language host its Pulumi.yaml names (YAML), not through `--client`. */
+  cliHostsProgram?: boolean;
   /** Written to the CLI's stdin. */
   input?: string;
   /** Called with each output line as it arrives. */
@@ -141,7 +147,7 @@ function hostProgram(program: string, env: NodeJS.ProcessEnv, cwd: string): Prom
 /** Runs `pulumi <args>` in the workspace; resolves with its exit status and output (never rejects on exit code). */
 export async function pulumi(ws: EngineWorkspace, args: string[], options: PulumiOptions): Promise<PulumiResult> {
   const env = { ...ws.env, ...options.env };
-  const needsProgram = PROGRAM_COMMANDS.has(args[0]);
+  const needsProgram = PROGRAM_COMMANDS.has(args[0]) && !options.cliHostsProgram;
   if (needsProgram && !options.program) throw new Error(`pulumi ${args[0]} needs the program's main module`);
   const host = needsProgram ? await hostProgram(options.program!, env, options.cwd) : undefined;
   const fullArgs = host ? [...args, `--client=${host.address}`] : args;

@@ -211,8 +211,9 @@ export class TypeScriptDocs {
       if (!this.types[token]) {
         const file = declaration.getSourceFile().fileName;
         const set = this.inputsOf(declaration, file);
-        this.types[token] = { type: "object", description: set.description || `${typeName}.`, properties: set.properties };
-        if (set.required.length > 0) (this.types[token] as ObjectTypeSpec).required = set.required;
+        const objectType: ObjectTypeSpec = { type: "object", description: set.description || `${typeName}.`, properties: set.properties };
+        if (set.required.length > 0) objectType.required = set.required;
+        this.types[token] = objectType;
       }
       return { $ref: `#/types/${token}` };
     }

@@ -19,8 +19,8 @@ interface ComponentSpec {
 type ComponentFactory = (name: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions) => pulumi.ComponentResource;
 
 const COMPONENTS: Record<string, ComponentFactory> = {
-  "runpod-ssh:index:SshKey": (name, inputs, options) => new SshKey(name, inputs as SshKeyArgs, options),
-  "runpod-ssh:index:SshPod": (name, inputs, options) => new SshPod(name, inputs as SshPodArgs, options),
+  "runpod-ssh:index:SshKey": (name, inputs: SshKeyArgs, options) => new SshKey(name, inputs, options),
+  "runpod-ssh:index:SshPod": (name, inputs: SshPodArgs, options) => new SshPod(name, inputs, options),
 };
 
 /** Inputs the schema marks plain must be values, not outputs of other resources; says which one is not. */

@@ -19,7 +19,7 @@ function customResourceClass(type: string): new (name: string, args: object, opt
   return class extends pulumi.CustomResource {
     constructor(name: string, args: object, opts?: pulumi.CustomResourceOptions) {
       const props: pulumi.Inputs = Object.fromEntries(outputs.map((k) => [k, undefined]));
-      for (const [key, value] of Object.entries(args)) {
+      for (const [key, value] of Object.entries(args) as Array<[string, pulumi.Input<unknown>]>) {
         if (value !== undefined) props[key] = secretInputs.includes(key) ? pulumi.secret(value) : value;
       }
       const additionalSecretOutputs = [...(opts?.additionalSecretOutputs ?? []), ...secretOutputs];

@@ -46,8 +46,9 @@ interface ConfigureRequestMessage {
   getVariablesMap(): { entries(): IterableIterator<[string, string]> };
 }
 type UnaryHandler = (call: { request: ConfigureRequestMessage }, callback: (error: unknown, value?: unknown) => void) => void;
+type AddService = (this: unknown, service: unknown, implementation: Record<string, unknown>) => void;
 interface GrpcServerClass {
-  prototype: { addService(service: unknown, implementation: Record<string, unknown>): void };
+  prototype: { addService: AddService };
 }
 
 let captured = false;
@@ -67,8 +68,9 @@ export function captureConfigure(): void {
   const addService = grpc.Server.prototype.addService;
   grpc.Server.prototype.addService = function (service, implementation) {
     if (service === providerService && typeof implementation.configure === "function") {
-      const original = (implementation.configure as UnaryHandler).bind(implementation);
-      implementation.configure = ((call, callback) => {
+      const configure = implementation.configure as UnaryHandler;
+      const original: UnaryHandler = (call, callback) => configure.call(implementation, call, callback);
+      const withSettings: UnaryHandler = (call, callback) => {
         try {
           const request = call.request;
           const variables = new Map(request.getVariablesMap().entries());
@@ -78,7 +80,8 @@ export function captureConfigure(): void {
           return;
         }
         original(call, callback);
-      }) as UnaryHandler;
+      };
+      implementation.configure = withSettings;
     }
     return addService.call(this, service, implementation);
   };

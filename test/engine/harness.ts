@@ -8,6 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { startEmulator, type RunpodEmulator, type SshMode } from "../../emulator";
 import { ensureToolchain, type Toolchain } from "../../scripts/toolchain";
+import { ensureYamlHost, type YamlHost } from "../../scripts/toolchainYaml";
 import {
   createWorkspace,
   pulumi,
@@ -32,6 +33,14 @@ let toolchain: Promise<Toolchain> | undefined;
 export function getToolchain(): Promise<Toolchain> {
   toolchain ??= ensureToolchain((line) => process.stderr.write(`[toolchain] ${line}\n`));
   return toolchain;
+}
+
+let yamlHost: Promise<YamlHost> | undefined;
+
+/** Pulumi's YAML language host beside the toolchain's CLI, built once per process (scripts/toolchainYaml.ts). */
+export function getYamlHost(): Promise<YamlHost> {
+  yamlHost ??= getToolchain().then((tc) => ensureYamlHost(tc, (line) => process.stderr.write(`[toolchain] ${line}\n`)));
+  return yamlHost;
 }
 
 export interface ExampleStack {
@@ -59,10 +68,17 @@ export interface StackOptions {
   timings?: { provisioningMs?: number; startingMs?: number; sshdStartMs?: number };
   /** A program folder other than examples/<example> (e.g. test programs), holding Pulumi.yaml; built copy in dist. */
   programDir?: { source: string; built: string };
+  /**
+   * "yaml": a YAML program using the provider plugin (bin/), run by the CLI's YAML host and configured with
+   * `runpod-ssh:*`. Default "nodejs": a TypeScript program hosted here, configured with `runpod:*`.
+   */
+  language?: "nodejs" | "yaml";
 }
 
 export async function openExampleStack(options: StackOptions): Promise<ExampleStack> {
   const tc = await getToolchain();
+  const yaml = options.language === "yaml";
+  if (yaml) await getYamlHost();
   const emulator = await startEmulator({
     sshMode: options.sshMode ?? "image",
     timings: { provisioningMs: 200, startingMs: 200, sshdStartMs: 300, ...options.timings },
@@ -75,12 +91,13 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
   fs.mkdirSync(RUNS_DIR, { recursive: true });
   const cwd = fs.mkdtempSync(path.join(RUNS_DIR, `${path.basename(source)}-`));
   fs.copyFileSync(path.join(source, "Pulumi.yaml"), path.join(cwd, "Pulumi.yaml"));
-  const program = path.join(options.programDir?.built ?? path.join(EXAMPLES_BUILT, options.example), "index.js");
+  const program = yaml ? "" : path.join(options.programDir?.built ?? path.join(EXAMPLES_BUILT, options.example), "index.js");
   const env = { RUNPOD_SSH_KEY_SETTLE_MS: "200" };
+  const hosting = yaml ? { cliHostsProgram: true } : { program };
   const run = (args: string[], extra: Partial<PulumiOptions> = {}) =>
-    pulumi(ws, args, { cwd, program, ...extra, env: { ...env, ...extra.env } });
+    pulumi(ws, args, { cwd, ...hosting, ...extra, env: { ...env, ...extra.env } });
   const ok = (args: string[], extra: Partial<PulumiOptions> = {}) =>
-    pulumiOk(ws, args, { cwd, program, ...extra, env: { ...env, ...extra.env } });
+    pulumiOk(ws, args, { cwd, ...hosting, ...extra, env: { ...env, ...extra.env } });
   let closed = false;
   const stack: ExampleStack = {
     ws,
@@ -108,8 +125,9 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
   try {
     if (options.foreignKeys) emulator.setAccountKeys(options.foreignKeys);
     await ok(["stack", "init", "engine", "--non-interactive"]);
-    await ok(["config", "set", "runpod:apiUrl", emulator.url]);
-    await ok(["config", "set", "--secret", "runpod:token", emulator.apiKey]);
+    const namespace = yaml ? "runpod-ssh" : "runpod";
+    await ok(["config", "set", `${namespace}:apiUrl`, emulator.url]);
+    await ok(["config", "set", "--secret", `${namespace}:token`, emulator.apiKey]);
     for (const [key, value] of Object.entries(options.config ?? {})) await ok(["config", "set", key, value]);
   } catch (e) {
     await emulator.stop();

@@ -6,20 +6,24 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
+import type * as pb from "@pulumi/pulumi/proto/provider_pb";
 
 /** dist/test/plugin -> repository root. */
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
 export const PLUGIN_BIN = path.join(ROOT, "bin", "pulumi-resource-runpod-ssh");
 
+// The stubs and gRPC library exactly as @pulumi/pulumi loads them (its own dependencies), typed by its .d.ts files.
 const besidePulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
-/* eslint-disable @typescript-eslint/no-explicit-any */
-const grpc = besidePulumi("@grpc/grpc-js") as any;
-const providerGrpc = besidePulumi("@pulumi/pulumi/proto/provider_grpc_pb") as any;
-const providerPb = besidePulumi("@pulumi/pulumi/proto/provider_pb") as any;
-const pluginPb = besidePulumi("@pulumi/pulumi/proto/plugin_pb") as any;
-const structPb = besidePulumi("google-protobuf/google/protobuf/struct_pb") as any;
-const emptyPb = besidePulumi("google-protobuf/google/protobuf/empty_pb") as any;
-/* eslint-enable @typescript-eslint/no-explicit-any */
+const grpc = besidePulumi("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
+const providerGrpc = besidePulumi("@pulumi/pulumi/proto/provider_grpc_pb") as typeof import("@pulumi/pulumi/proto/provider_grpc_pb");
+const providerPb = besidePulumi("@pulumi/pulumi/proto/provider_pb") as typeof pb;
+const structPb = besidePulumi("google-protobuf/google/protobuf/struct_pb") as typeof import("google-protobuf/google/protobuf/struct_pb");
+const emptyPb = besidePulumi("google-protobuf/google/protobuf/empty_pb") as typeof import("google-protobuf/google/protobuf/empty_pb");
+type JsonObject = Parameters<typeof structPb.Struct.fromJavaScript>[0];
+type Client = InstanceType<typeof providerGrpc.ResourceProviderClient>;
+type ServiceError = import("@grpc/grpc-js").ServiceError;
+type PluginInfo = import("@pulumi/pulumi/proto/plugin_pb").PluginInfo;
+type Empty = import("google-protobuf/google/protobuf/empty_pb").Empty;
 
 export const SECRET_KEY = "4dabf18193072939515e22adb298388d";
 export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -41,14 +45,29 @@ export function urnOf(type: string, name: string, project = "plugin-test", stack
 }
 
 /** JSON round trip drops undefined, which protobuf Structs cannot hold. */
-function struct(bag: Bag | undefined): unknown {
-  return structPb.Struct.fromJavaScript(JSON.parse(JSON.stringify(bag ?? {})));
+function struct(bag: Bag | undefined): InstanceType<typeof structPb.Struct> {
+  return structPb.Struct.fromJavaScript(JSON.parse(JSON.stringify(bag ?? {})) as JsonObject);
+}
+
+function bag(value: InstanceType<typeof structPb.Struct> | undefined): Bag {
+  return value?.toJavaScript() ?? {};
 }
 
 /** A gRPC error from the plugin, with the status details kept for assertions. */
 export interface PluginCallError extends Error {
   code: number;
   details: string;
+}
+
+export interface Checked {
+  inputs: Bag;
+  failures: Array<{ property: string; reason: string }>;
+}
+
+/** A resource's id and properties as the plugin returned them. */
+export interface Stored {
+  id: string;
+  properties: Bag;
 }
 
 export interface DiffAnswer {
@@ -60,19 +79,21 @@ export interface DiffAnswer {
 export class PluginClient {
   private constructor(
     private readonly child: ChildProcess,
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    private readonly client: any,
+    private readonly client: Client,
     readonly stderr: () => string,
   ) {}
 
-  /** Starts the plugin with `env` added to (and overriding) this process's environment. */
-  static async start(env: NodeJS.ProcessEnv = {}): Promise<PluginClient> {
-    const child = spawn(PLUGIN_BIN, [], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  /**
+   * Starts the plugin with `env` added to (and overriding) this process's environment. `command` is how it is
+   * started: by default the executable plugin, as the engine starts it.
+   */
+  static async start(env: NodeJS.ProcessEnv = {}, command: string[] = [PLUGIN_BIN]): Promise<PluginClient> {
+    const child = spawn(command[0], command.slice(1), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const port = await new Promise<number>((resolve, reject) => {
       let stdout = "";
-      child.stdout!.on("data", (d: Buffer) => {
+      child.stdout.on("data", (d: Buffer) => {
         stdout += d.toString();
         const line = /^(\d+)\s*$/m.exec(stdout);
         if (line) resolve(Number(line[1]));
@@ -84,19 +105,23 @@ export class PluginClient {
     return new PluginClient(child, client, () => stderr);
   }
 
-  private call<T>(method: string, request: unknown, read: (response: any) => T): Promise<T> { // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** One unary call, as a promise. */
+  private call<Res, T>(
+    invoke: (callback: (error: ServiceError | null, response: Res) => void) => unknown,
+    read: (response: Res) => T,
+  ): Promise<T> {
     return new Promise((resolve, reject) => {
-      this.client[method](request, (error: PluginCallError | null, response: unknown) => (error ? reject(error) : resolve(read(response))));
+      invoke((error, response) => (error ? reject(error) : resolve(read(response))));
     });
   }
 
   getSchema(): Promise<Bag> {
     const req = new providerPb.GetSchemaRequest();
-    return this.call("getSchema", req, (r) => JSON.parse(r.getSchema()) as Bag);
+    return this.call<pb.GetSchemaResponse, Bag>((cb) => this.client.getSchema(req, cb), (r) => JSON.parse(r.getSchema()) as Bag);
   }
 
   getPluginInfo(): Promise<string> {
-    return this.call("getPluginInfo", new emptyPb.Empty(), (r) => (r as typeof pluginPb.PluginInfo.prototype).getVersion() as string);
+    return this.call<PluginInfo, string>((cb) => this.client.getPluginInfo(new emptyPb.Empty(), cb), (r) => r.getVersion());
   }
 
   /** Configure as the engine sends it: the stack's `runpod-ssh:*` config as variables and as args. */
@@ -111,18 +136,17 @@ export class PluginClient {
     req.setArgs(struct(args));
     req.setAcceptsecrets(true);
     req.setAcceptresources(true);
-    return this.call("configure", req, () => undefined);
+    return this.call<pb.ConfigureResponse, undefined>((cb) => this.client.configure(req, cb), () => undefined);
   }
 
-  check(urn: string, olds: Bag, news: Bag): Promise<{ inputs: Bag; failures: Array<{ property: string; reason: string }> }> {
+  check(urn: string, olds: Bag, news: Bag): Promise<Checked> {
     const req = new providerPb.CheckRequest();
     req.setUrn(urn);
     req.setOlds(struct(olds));
     req.setNews(struct(news));
-    return this.call("check", req, (r) => ({
-      inputs: r.getInputs().toJavaScript() as Bag,
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      failures: r.getFailuresList().map((f: any) => ({ property: f.getProperty() as string, reason: f.getReason() as string })),
+    return this.call<pb.CheckResponse, Checked>((cb) => this.client.check(req, cb), (r) => ({
+      inputs: bag(r.getInputs()),
+      failures: r.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
     }));
   }
 
@@ -133,26 +157,28 @@ export class PluginClient {
     req.setOlds(struct(olds));
     req.setNews(struct(news));
     const changes = providerPb.DiffResponse.DiffChanges;
-    return this.call("diff", req, (r) => ({
+    return this.call<pb.DiffResponse, DiffAnswer>((cb) => this.client.diff(req, cb), (r) => ({
       changes: r.getChanges() === changes.DIFF_SOME ? "some" : r.getChanges() === changes.DIFF_NONE ? "none" : "unknown",
-      replaces: r.getReplacesList() as string[],
-      deleteBeforeReplace: r.getDeletebeforereplace() as boolean,
+      replaces: r.getReplacesList(),
+      deleteBeforeReplace: r.getDeletebeforereplace(),
     }));
   }
 
-  create(urn: string, properties: Bag): Promise<{ id: string; properties: Bag }> {
+  create(urn: string, properties: Bag): Promise<Stored> {
     const req = new providerPb.CreateRequest();
     req.setUrn(urn);
     req.setProperties(struct(properties));
-    return this.call("create", req, (r) => ({ id: r.getId() as string, properties: r.getProperties().toJavaScript() as Bag }));
+    const stored = (r: pb.CreateResponse): Stored => ({ id: r.getId(), properties: bag(r.getProperties()) });
+    return this.call<pb.CreateResponse, Stored>((cb) => this.client.create(req, cb), stored);
   }
 
-  read(id: string, urn: string, properties: Bag): Promise<{ id: string; properties: Bag }> {
+  read(id: string, urn: string, properties: Bag): Promise<Stored> {
     const req = new providerPb.ReadRequest();
     req.setId(id);
     req.setUrn(urn);
     req.setProperties(struct(properties));
-    return this.call("read", req, (r) => ({ id: r.getId() as string, properties: (r.getProperties()?.toJavaScript() ?? {}) as Bag }));
+    const stored = (r: pb.ReadResponse): Stored => ({ id: r.getId(), properties: bag(r.getProperties()) });
+    return this.call<pb.ReadResponse, Stored>((cb) => this.client.read(req, cb), stored);
   }
 
   update(id: string, urn: string, olds: Bag, news: Bag): Promise<Bag> {
@@ -161,7 +187,7 @@ export class PluginClient {
     req.setUrn(urn);
     req.setOlds(struct(olds));
     req.setNews(struct(news));
-    return this.call("update", req, (r) => r.getProperties().toJavaScript() as Bag);
+    return this.call<pb.UpdateResponse, Bag>((cb) => this.client.update(req, cb), (r) => bag(r.getProperties()));
   }
 
   delete(id: string, urn: string, properties: Bag): Promise<void> {
@@ -169,7 +195,7 @@ export class PluginClient {
     req.setId(id);
     req.setUrn(urn);
     req.setProperties(struct(properties));
-    return this.call("delete", req, () => undefined);
+    return this.call<Empty, undefined>((cb) => this.client.delete(req, cb), () => undefined);
   }
 
   /** Closes the connection and stops the plugin. */

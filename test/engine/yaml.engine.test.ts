@@ -1,0 +1,70 @@
+/**
+ * examples/yaml under the real engine: a Pulumi YAML program using `runpod-ssh:index:SshPod` through the
+ * provider plugin (bin/pulumi-resource-runpod-ssh), run by Pulumi's YAML language host. preview, up, the
+ * `sshCommand` output runs a remote command, the children are the plugin's own resources (no dynamic provider),
+ * secrets stay secret, a second up changes nothing, destroy leaves no pod and the account's keys as they were.
+ */
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { getYamlHost, openExampleStack, shell, teammateKey, TOOLCHAIN_TIMEOUT_MS } from "./harness";
+
+let work: string;
+
+before(
+  async () => {
+    await getYamlHost();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "engine-yaml-"));
+  },
+  { timeout: TOOLCHAIN_TIMEOUT_MS },
+);
+
+const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
+
+interface StateResource {
+  type: string;
+  urn: string;
+}
+
+test("examples/yaml under the real engine: preview, up, ssh, plugin children, secrets, no-change up, destroy", async (t) => {
+  const foreignKeys = [teammateKey(work, "alice@laptop")];
+  const keyFile = path.join(work, "keys", "yaml key");
+  const stack = await openExampleStack({ example: "yaml", language: "yaml", foreignKeys, config: { privateKeyFile: keyFile } });
+  try {
+    const preview = await stack.ok(["preview", "--non-interactive"]);
+    assert.match(preview.output, /\+ 7 to create/, preview.output);
+    assert.equal(stack.emulator.requests.length, 0, "preview makes no HTTP call");
+
+    const started = Date.now();
+    await stack.ok(UP);
+    t.diagnostic(`pulumi up of examples/yaml: ${Date.now() - started} ms`);
+    const out = await stack.outputs();
+    const said = await shell(String(out.sshCommand), "'echo ok-from-$RUNPOD_POD_ID'");
+    assert.equal(said.trim(), `ok-from-${String(out.podId)}`, "the sshCommand output runs a remote command");
+    assert.ok(fs.existsSync(keyFile), "the private key file was written");
+
+    const exported = (await stack.ok(["stack", "export"])).stdout;
+    const resources = (JSON.parse(exported) as { deployment: { resources: StateResource[] } }).deployment.resources;
+    const types = resources.map((r) => r.type).sort();
+    for (const type of ["runpod-ssh:index:SshPod", "runpod-ssh:index:SshKey", "runpod-ssh:index:Pod", "runpod-ssh:index:AccountSshKey", "runpod-ssh:index:LocalKeyFile"]) {
+      assert.ok(types.includes(type), `${type} is in the state: ${types.join(", ")}`);
+    }
+    assert.ok(!types.some((type) => type.includes("dynamic")), "no dynamic provider resource");
+    assert.ok(!exported.includes(stack.emulator.apiKey), "no API key in the state");
+    const keyBody = String(out.privateKeyOpenssh).split("\n").filter((l) => l.length > 40)[1];
+    assert.ok(keyBody && !exported.includes(keyBody), "no private key material in the state");
+    const hidden = await stack.ok(["stack", "output", "privateKeyOpenssh"]);
+    assert.doesNotMatch(hidden.stdout, /PRIVATE KEY/, "the private key output is a secret");
+
+    await stack.ok([...UP, "--expect-no-changes"]);
+
+    await stack.ok(["destroy", "--yes", "--skip-preview", "--non-interactive"]);
+    assert.deepEqual(stack.emulator.pods(), [], "no pod left");
+    assert.deepEqual(stack.emulator.accountKeys(), foreignKeys, "exactly the keys the account held before");
+    assert.equal(fs.existsSync(keyFile), false, "the private key file is gone");
+  } finally {
+    await stack.close();
+  }
+});
