@@ -68,6 +68,11 @@ export interface PulumiOptions {
   program?: string;
   /** The CLI runs the program with the language host its Pulumi.yaml names (YAML), not through `--client`. */
   cliHostsProgram?: boolean;
+  /**
+   * The command that hosts the program instead of programHost.js (e.g. a Python program's
+   * pythonProgramHost.py); it must print `PORT=<n>` once listening and exit when its stdin closes.
+   */
+  programHost?: string[];
   /** Written to the CLI's stdin. */
   input?: string;
   /** Called with each output line as it arrives. */
@@ -128,9 +133,9 @@ interface HostedProgram {
   stop(): void;
 }
 
-function hostProgram(program: string, env: NodeJS.ProcessEnv, cwd: string): Promise<HostedProgram> {
+function hostProgram(command: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<HostedProgram> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [HOST_SCRIPT, program], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command[0], command.slice(1), { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -148,8 +153,9 @@ function hostProgram(program: string, env: NodeJS.ProcessEnv, cwd: string): Prom
 export async function pulumi(ws: EngineWorkspace, args: string[], options: PulumiOptions): Promise<PulumiResult> {
   const env = { ...ws.env, ...options.env };
   const needsProgram = PROGRAM_COMMANDS.has(args[0]) && !options.cliHostsProgram;
-  if (needsProgram && !options.program) throw new Error(`pulumi ${args[0]} needs the program's main module`);
-  const host = needsProgram ? await hostProgram(options.program!, env, options.cwd) : undefined;
+  if (needsProgram && !options.program && !options.programHost) throw new Error(`pulumi ${args[0]} needs the program's main module`);
+  const hostCommand = options.programHost ?? [process.execPath, HOST_SCRIPT, options.program!];
+  const host = needsProgram ? await hostProgram(hostCommand, env, options.cwd) : undefined;
   const fullArgs = host ? [...args, `--client=${host.address}`] : args;
   try {
     return await new Promise<PulumiResult>((resolve, reject) => {

@@ -5,10 +5,12 @@
  */
 import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { startEmulator, type RunpodEmulator, type SshMode } from "../../emulator";
 import { ensureToolchain, type Toolchain } from "../../scripts/toolchain";
 import { ensureYamlHost, type YamlHost } from "../../scripts/toolchainYaml";
+import { createVirtualenv, ensurePythonSdkGenerator, generatePythonSdk } from "../../scripts/toolchainPython";
 import {
   createWorkspace,
   pulumi,
@@ -36,6 +38,37 @@ export function getToolchain(): Promise<Toolchain> {
 }
 
 let yamlHost: Promise<YamlHost> | undefined;
+
+/** A virtualenv with `pulumi` from PyPI and this package's generated Python SDK (scripts/toolchainPython.ts). */
+export interface PythonEnv {
+  python: string;
+  /** The folder holding the virtualenv and the generated SDK; remove it when done. */
+  dir: string;
+}
+
+/** Python program host (the Python SDK's Automation API language server). */
+export const PYTHON_HOST_SCRIPT = path.join(ROOT, "scripts", "engine", "pythonProgramHost.py");
+export const SCHEMA_FILE = path.join(ROOT, "sdk", "plugin", "schema.json");
+
+/**
+ * Does what `pulumi package add` does for a Python program, with the pieces these machines have: generates the
+ * Python SDK from the plugin's schema with Pulumi's own generator and installs it, with `pulumi` from PyPI, into
+ * a new virtualenv.
+ */
+export async function createPythonEnv(): Promise<PythonEnv> {
+  const log = (line: string) => process.stderr.write(`[toolchain] ${line}\n`);
+  const generator = await ensurePythonSdkGenerator(await getToolchain(), log);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "runpod-ssh-python-"));
+  try {
+    const sdk = path.join(dir, "sdks", "runpod-ssh");
+    await generatePythonSdk(generator, SCHEMA_FILE, sdk);
+    const python = await createVirtualenv(path.join(dir, "venv"), [sdk], log);
+    return { python, dir };
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
 
 /** Pulumi's YAML language host beside the toolchain's CLI, built once per process (scripts/toolchainYaml.ts). */
 export function getYamlHost(): Promise<YamlHost> {
@@ -69,16 +102,21 @@ export interface StackOptions {
   /** A program folder other than examples/<example> (e.g. test programs), holding Pulumi.yaml; built copy in dist. */
   programDir?: { source: string; built: string };
   /**
-   * "yaml": a YAML program using the provider plugin (bin/), run by the CLI's YAML host and configured with
-   * `runpod-ssh:*`. Default "nodejs": a TypeScript program hosted here, configured with `runpod:*`.
+   * "yaml": a YAML program using the provider plugin (bin/), run by the CLI's YAML host; "python": a Python
+   * program (`__main__.py`) using the plugin through its generated SDK, hosted by `python` (createPythonEnv).
+   * Both are configured with `runpod-ssh:*`. Default "nodejs": a TypeScript program hosted here, with `runpod:*`.
    */
-  language?: "nodejs" | "yaml";
+  language?: "nodejs" | "yaml" | "python";
+  /** The virtualenv python for a "python" program. */
+  python?: string;
 }
 
 export async function openExampleStack(options: StackOptions): Promise<ExampleStack> {
   const tc = await getToolchain();
   const yaml = options.language === "yaml";
+  const python = options.language === "python";
   if (yaml) await getYamlHost();
+  if (python && !options.python) throw new Error("a Python stack needs the virtualenv python (createPythonEnv)");
   const emulator = await startEmulator({
     sshMode: options.sshMode ?? "image",
     timings: { provisioningMs: 200, startingMs: 200, sshdStartMs: 300, ...options.timings },
@@ -91,9 +129,14 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
   fs.mkdirSync(RUNS_DIR, { recursive: true });
   const cwd = fs.mkdtempSync(path.join(RUNS_DIR, `${path.basename(source)}-`));
   fs.copyFileSync(path.join(source, "Pulumi.yaml"), path.join(cwd, "Pulumi.yaml"));
-  const program = yaml ? "" : path.join(options.programDir?.built ?? path.join(EXAMPLES_BUILT, options.example), "index.js");
+  if (python) fs.copyFileSync(path.join(source, "__main__.py"), path.join(cwd, "__main__.py"));
+  const program = yaml || python ? "" : path.join(options.programDir?.built ?? path.join(EXAMPLES_BUILT, options.example), "index.js");
   const env = { RUNPOD_SSH_KEY_SETTLE_MS: "200" };
-  const hosting = yaml ? { cliHostsProgram: true } : { program };
+  const hosting: Partial<PulumiOptions> = yaml
+    ? { cliHostsProgram: true }
+    : python
+      ? { programHost: [options.python!, PYTHON_HOST_SCRIPT, cwd] }
+      : { program };
   const run = (args: string[], extra: Partial<PulumiOptions> = {}) =>
     pulumi(ws, args, { cwd, ...hosting, ...extra, env: { ...env, ...extra.env } });
   const ok = (args: string[], extra: Partial<PulumiOptions> = {}) =>
@@ -125,7 +168,7 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
   try {
     if (options.foreignKeys) emulator.setAccountKeys(options.foreignKeys);
     await ok(["stack", "init", "engine", "--non-interactive"]);
-    const namespace = yaml ? "runpod-ssh" : "runpod";
+    const namespace = yaml || python ? "runpod-ssh" : "runpod";
     await ok(["config", "set", `${namespace}:apiUrl`, emulator.url]);
     await ok(["config", "set", "--secret", `${namespace}:token`, emulator.apiKey]);
     for (const [key, value] of Object.entries(options.config ?? {})) await ok(["config", "set", key, value]);

@@ -1,0 +1,103 @@
+/**
+ * examples/python under the real engine: the quickstart `__main__.py` using `pulumi_runpod_ssh.SshPod`, the
+ * Python SDK Pulumi's own generator makes from the plugin's schema, installed with `pulumi` from PyPI in a
+ * virtualenv this test creates. The program runs through the Python SDK's Automation API language server
+ * (`--client`), since Pulumi's Python language host cannot be built here. preview, up, ssh, state, no-change
+ * up, destroy; and check failures reach the Python user as readable messages naming the input.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createPythonEnv, getToolchain, openExampleStack, ROOT, shell, teammateKey, TOOLCHAIN_TIMEOUT_MS, type PythonEnv } from "./harness";
+
+let work: string;
+let pythonEnv: PythonEnv | undefined;
+
+before(
+  async () => {
+    await getToolchain();
+    work = fs.mkdtempSync(path.join(os.tmpdir(), "engine-python-"));
+    const started = Date.now();
+    pythonEnv = await createPythonEnv();
+    process.stderr.write(`[python] SDK generated and virtualenv ready in ${Date.now() - started} ms\n`);
+  },
+  { timeout: TOOLCHAIN_TIMEOUT_MS },
+);
+
+after(() => {
+  if (pythonEnv) fs.rmSync(pythonEnv.dir, { recursive: true, force: true });
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
+
+const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
+
+test("examples/python under the real engine: preview, up, ssh, plugin children, secrets, no-change up, destroy", async (t) => {
+  const foreignKeys = [teammateKey(work, "alice@laptop")];
+  const keyFile = path.join(work, "keys", "python key");
+  const stack = await openExampleStack({
+    example: "python",
+    language: "python",
+    python: pythonEnv!.python,
+    foreignKeys,
+    config: { privateKeyFile: keyFile },
+  });
+  try {
+    const preview = await stack.ok(["preview", "--non-interactive"]);
+    assert.match(preview.output, /\+ 7 to create/, preview.output);
+    assert.equal(stack.emulator.requests.length, 0, "preview makes no HTTP call");
+
+    const started = Date.now();
+    await stack.ok(UP);
+    t.diagnostic(`pulumi up of examples/python: ${Date.now() - started} ms`);
+    const out = await stack.outputs();
+    const said = await shell(String(out.sshCommand), "'echo ok-from-$RUNPOD_POD_ID'");
+    assert.equal(said.trim(), `ok-from-${String(out.podId)}`, "the sshCommand output runs a remote command");
+
+    const exported = (await stack.ok(["stack", "export"])).stdout;
+    assert.match(exported, /"type": "runpod-ssh:index:Pod"/, "the pod is the plugin's custom resource");
+    assert.doesNotMatch(exported, /pulumi-nodejs:dynamic/, "no dynamic provider resource");
+    assert.ok(!exported.includes(stack.emulator.apiKey), "no API key in the state");
+    const hidden = await stack.ok(["stack", "output", "privateKeyOpenssh"]);
+    assert.doesNotMatch(hidden.stdout, /PRIVATE KEY/, "the private key output is a secret");
+
+    await stack.ok([...UP, "--expect-no-changes"]);
+
+    await stack.ok(["destroy", "--yes", "--skip-preview", "--non-interactive"]);
+    assert.deepEqual(stack.emulator.pods(), [], "no pod left");
+    assert.deepEqual(stack.emulator.accountKeys(), foreignKeys, "exactly the keys the account held before");
+    assert.equal(fs.existsSync(keyFile), false, "the private key file is gone");
+  } finally {
+    await stack.close();
+  }
+});
+
+const BAD_INPUT = { source: path.join(ROOT, "test", "engine", "programs", "python-bad-input"), built: "" };
+
+for (const [name, inputs] of [
+  ["pod", ["ports", "env"]],
+  ["sshPod", ["sshdMode", "hostAlias"]],
+] as const) {
+  test(`Python: check failures (${name}) reach the user as sentences naming each input, with no stack trace`, async () => {
+    const stack = await openExampleStack({
+      example: "python-bad-input",
+      language: "python",
+      python: pythonEnv!.python,
+      programDir: BAD_INPUT,
+      config: { case: name },
+    });
+    try {
+      const result = await stack.run(["preview", "--non-interactive"]);
+      assert.notEqual(result.code, 0, "preview fails");
+      assert.equal(stack.emulator.requests.length, 0, "no HTTP call");
+      const diagnostics = result.output.slice(result.output.indexOf("Diagnostics:"));
+      for (const input of inputs) {
+        assert.match(diagnostics, new RegExp(`\\b${input}\\b`), `${input} is named:\n${result.output}`);
+      }
+      assert.doesNotMatch(result.output, /Traceback|\.js:\d+:\d+|at new SshPod/, "no stack trace");
+    } finally {
+      await stack.close();
+    }
+  });
+}
