@@ -5,8 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as tlsTypes from "@pulumi/tls";
-import { AccountSshKey } from "../resources/accountSshKey";
-import { LocalKeyFile } from "../resources/localKeyFile";
+import type { AccountSshKey } from "../resources/accountSshKey";
+import type { LocalKeyFile } from "../resources/localKeyFile";
+import { childResourceClasses } from "./childResources";
 import { parsePublicKey, PublicKeyError, type ParsedPublicKey } from "../ssh/publicKey";
 import { describe } from "../pod/checkFailure";
 import { InputProblems } from "./inputProblems";
@@ -77,8 +78,27 @@ function validate(name: string, args: SshKeyArgs): void {
 /** The longest label AccountSshKey accepts (its `check` refuses longer ones). */
 const MAX_COMMENT_LENGTH = 200;
 
+/** What an `SshPod` uses of its key: an `SshKey`, or (inside the provider plugin) a reference to one by URN. */
+export interface PodKey {
+  readonly publicKeyOpenssh: pulumi.Output<string>;
+  readonly privateKeyOpenssh: pulumi.Output<string | undefined>;
+  readonly fingerprint: pulumi.Output<string>;
+  /** The account registration pods must wait for, when this process created it. */
+  readonly accountKey?: pulumi.Resource;
+  /** The private-key path the commands of the pod named `podName` use by default. */
+  podIdentityFile(podName: string): pulumi.Input<string>;
+}
+
+/**
+ * The default identity file of a pod's commands: the key's `privateKeyFile`, else for a generated key
+ * `~/.ssh/runpod-<stack>-<pod name>`, else (a public key you brought) `~/.ssh/id_ed25519`.
+ */
+export function defaultIdentityFile(privateKeyFile: string | undefined, generated: boolean, podName: string): string {
+  return privateKeyFile ?? (generated ? `~/.ssh/runpod-${pulumi.getStack()}-${podName}` : "~/.ssh/id_ed25519");
+}
+
 /** An SSH key for Runpod pods. */
-export class SshKey extends pulumi.ComponentResource {
+export class SshKey extends pulumi.ComponentResource implements PodKey {
   /** The public key, one OpenSSH line. */
   public readonly publicKeyOpenssh: pulumi.Output<string>;
   /** The private key in OpenSSH format (secret); undefined when you brought your own public key. */
@@ -121,6 +141,8 @@ export class SshKey extends pulumi.ComponentResource {
     }
     this.publicKeyOpenssh = publicKey;
     this.fingerprint = publicKey.apply((k) => parsePublicKey(k).fingerprint);
+    // Dynamic resources in a TypeScript program; the plugin's own custom resources inside the plugin.
+    const { AccountSshKey, LocalKeyFile } = childResourceClasses();
     this.accountKey =
       args.registerOnAccount === false
         ? undefined
@@ -140,6 +162,12 @@ export class SshKey extends pulumi.ComponentResource {
       publicKeyOpenssh: this.publicKeyOpenssh,
       privateKeyOpenssh: this.privateKeyOpenssh,
       fingerprint: this.fingerprint,
+      // Read back by a reference to this key (sshKeyReference.ts), for its pods' default identity file.
+      privateKeyFile: this.privateKeyFile,
     });
+  }
+
+  podIdentityFile(podName: string): string {
+    return defaultIdentityFile(this.privateKeyFile, this.generated, podName);
   }
 }

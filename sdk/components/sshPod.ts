@@ -11,9 +11,10 @@
  * Images without sshd get a bootstrap start command (`sshdMode: "bootstrap"`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { Pod, type PodArgs } from "../resources/pod";
-import { SshPassword } from "../resources/sshPassword";
-import { SshKey } from "./sshKey";
+import type { Pod, PodArgs } from "../resources/pod";
+import { SshKey, type PodKey } from "./sshKey";
+import { SshKeyReference } from "./sshKeyReference";
+import { childResourceClasses } from "./childResources";
 import { buildSshCommands, NO_DIRECT_PATH_REASON, type HostKeyChecking } from "../ssh/sshCommands";
 import { PASSWORD_HASH_ENV, startArgs, startScript } from "../ssh/startScript";
 import { parsePublicKey, PublicKeyError } from "../ssh/publicKey";
@@ -83,7 +84,8 @@ function checkOwnInputs(args: SshPodArgs, problems: InputProblems): void {
   if (raw.sshPublicKeys !== undefined) {
     problems.add("sshPublicKeys", "sshPublicKeys is set by SshPod itself; pass sshKey (a shared key) or extraPublicKeys instead.");
   }
-  if (args.sshKey !== undefined && !(args.sshKey instanceof SshKey)) {
+  const sshKey: unknown = args.sshKey;
+  if (sshKey !== undefined && !(sshKey instanceof SshKey) && !(sshKey instanceof SshKeyReference)) {
     problems.add("sshKey", `sshKey must be an SshKey (new SshKey(...)), got ${describeValue(args.sshKey)}.`);
   }
   if (args.sshdMode !== undefined && !ALLOWED_MODES.includes(args.sshdMode)) {
@@ -220,9 +222,11 @@ export class SshPod extends pulumi.ComponentResource {
     validate(name, args, podArgs);
 
     this.sshKey = givenKey ?? new SshKey(`${name}-key`, { privateKeyFile }, parent);
-    const key = this.sshKey;
-    const identityFile =
-      givenIdentity ?? key.privateKeyFile ?? (key.generated ? `~/.ssh/runpod-${pulumi.getStack()}-${name}` : "~/.ssh/id_ed25519");
+    // An SshKey, or inside the provider plugin a reference to one another construct call made (a shared key).
+    const key: PodKey = this.sshKey;
+    const identityFile = pulumi.output(givenIdentity ?? key.podIdentityFile(name));
+    // Dynamic resources in a TypeScript program; the plugin's own custom resources inside the plugin.
+    const { Pod, SshPassword } = childResourceClasses();
 
     // The key is registered on the account before the pod is created (the account's keys reach only pods
     // created afterwards).
@@ -255,8 +259,8 @@ export class SshPod extends pulumi.ComponentResource {
     this.port = pod.sshPort;
     this.user = pod.sshUser;
     const commands = pulumi
-      .all([pod.podId, pod.publicIp, pod.sshPort, pod.sshUser, pod.proxyUser, pod.proxyHost])
-      .apply(([podId, host, port, user, proxyUser, proxyHost]) =>
+      .all([pod.podId, pod.publicIp, pod.sshPort, pod.sshUser, pod.proxyUser, pod.proxyHost, identityFile])
+      .apply(([podId, host, port, user, proxyUser, proxyHost, identityFile]) =>
         buildSshCommands(
           { host, port, user, proxyUser, proxyHost },
           { podId, identityFile, knownHostsFile, hostKeyChecking, hostAlias: hostAlias ?? name },
@@ -269,7 +273,7 @@ export class SshPod extends pulumi.ComponentResource {
     this.rsyncCommand = commands.rsyncCommand;
     this.sshTarget = commands.sshTarget;
     this.sshConfig = commands.sshConfig;
-    this.identityFile = pulumi.output(identityFile);
+    this.identityFile = identityFile;
     this.publicKeyOpenssh = key.publicKeyOpenssh;
     this.fingerprint = key.fingerprint;
     this.privateKeyOpenssh = pulumi.secret(key.privateKeyOpenssh);

@@ -8,6 +8,8 @@ import type * as provider from "@pulumi/pulumi/provider";
 import { useChildResourceClasses } from "../components/childResources";
 import { SshKey, type SshKeyArgs } from "../components/sshKey";
 import { SshPod, type SshPodArgs } from "../components/sshPod";
+import { SshKeyReference } from "../components/sshKeyReference";
+import { PACKAGE_VERSION } from "../version";
 import { PLUGIN_CHILD_RESOURCES } from "./pluginResources";
 import { PACKAGE_SCHEMA } from "./schema";
 
@@ -39,6 +41,23 @@ function refuseOutputsForPlainInputs(type: string, name: string, inputs: pulumi.
 
 let switched = false;
 
+/**
+ * Once per plugin process: children become the plugin's custom resources, and a reference to an `SshKey` (a
+ * shared key passed to an SshPod) is read back as an SshKeyReference.
+ */
+function preparePluginProcess(): void {
+  if (switched) return;
+  switched = true;
+  useChildResourceClasses(PLUGIN_CHILD_RESOURCES);
+  pulumi.runtime.registerResourceModule("runpod-ssh", "index", {
+    version: PACKAGE_VERSION,
+    construct: (name: string, type: string, urn: string) => {
+      if (type === "runpod-ssh:index:SshKey") return new SshKeyReference(name, urn);
+      throw new Error(`A reference to a ${type} cannot be passed to this plugin's components; only an SshKey can (as sshKey).`);
+    },
+  });
+}
+
 export async function constructComponent(
   name: string,
   type: string,
@@ -49,10 +68,7 @@ export async function constructComponent(
   if (!factory) {
     throw new Error(`The runpod-ssh plugin has no component of type "${type}"; it constructs ${Object.keys(COMPONENTS).join(", ")}.`);
   }
-  if (!switched) {
-    useChildResourceClasses(PLUGIN_CHILD_RESOURCES);
-    switched = true;
-  }
+  preparePluginProcess();
   refuseOutputsForPlainInputs(type, name, inputs);
   const component = factory(name, inputs, options);
   const outputs = Object.keys((PACKAGE_SCHEMA.resources[type] as ComponentSpec).properties ?? {});

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { getYamlHost, openExampleStack, shell, teammateKey, TOOLCHAIN_TIMEOUT_MS } from "./harness";
+import { getYamlHost, openExampleStack, ROOT, shell, teammateKey, TOOLCHAIN_TIMEOUT_MS } from "./harness";
 
 let work: string;
 
@@ -64,6 +64,65 @@ test("examples/yaml under the real engine: preview, up, ssh, plugin children, se
     assert.deepEqual(stack.emulator.pods(), [], "no pod left");
     assert.deepEqual(stack.emulator.accountKeys(), foreignKeys, "exactly the keys the account held before");
     assert.equal(fs.existsSync(keyFile), false, "the private key file is gone");
+  } finally {
+    await stack.close();
+  }
+});
+
+test("a YAML fleet: one SshKey shared by two SshPods (a resource reference), registered before any pod exists", async () => {
+  const foreignKeys = [teammateKey(work, "bob@desk")];
+  const keyFile = path.join(work, "keys", "fleet");
+  const stack = await openExampleStack({
+    example: "yaml-fleet",
+    language: "yaml",
+    programDir: { source: path.join(ROOT, "test", "engine", "programs", "yaml-fleet"), built: "" },
+    foreignKeys,
+    config: { privateKeyFile: keyFile },
+  });
+  try {
+    await stack.ok(UP);
+    const out = await stack.outputs();
+    assert.equal(out.worker0Identity, keyFile, "the shared key's file is the pods' identity file");
+    for (const worker of ["worker0", "worker1"]) {
+      assert.match(String(out[worker]), new RegExp(`-i '?${keyFile}`), `${worker} uses the shared key file`);
+      const said = await shell(String(out[worker]), "'echo ok-$RUNPOD_POD_ID'");
+      assert.match(said.trim(), /^ok-\w+$/, `${worker} answers over SSH with the shared key`);
+    }
+    assert.equal(stack.emulator.pods().length, 2);
+    assert.equal(stack.emulator.accountKeys().length, foreignKeys.length + 1, "the shared key is registered once");
+    const writes = stack.emulator.requests.filter((r) => r.method !== "GET");
+    const keyWrite = writes.findIndex((r) => r.path.includes("ssh-keys"));
+    const firstPod = writes.findIndex((r) => r.method === "POST" && r.path.endsWith("/pods"));
+    assert.ok(keyWrite >= 0 && keyWrite < firstPod, "the key was registered on the account before the first pod was created");
+
+    await stack.ok(["destroy", "--yes", "--skip-preview", "--non-interactive"]);
+    assert.deepEqual(stack.emulator.pods(), []);
+    assert.deepEqual(stack.emulator.accountKeys(), foreignKeys);
+    assert.equal(fs.existsSync(keyFile), false);
+  } finally {
+    await stack.close();
+  }
+});
+
+test("YAML: invalid inputs reach the user as readable messages naming each input, before any API call", async () => {
+  const stack = await openExampleStack({
+    example: "yaml-bad-input",
+    language: "yaml",
+    programDir: { source: path.join(ROOT, "test", "engine", "programs", "yaml-bad-input"), built: "" },
+  });
+  try {
+    const result = await stack.run(["preview", "--non-interactive"]);
+    assert.notEqual(result.code, 0, "preview fails");
+    assert.equal(stack.emulator.requests.length, 0, "no HTTP call");
+    const diagnostics = result.output.slice(result.output.indexOf("Diagnostics:"));
+    for (const [input, says] of [
+      ["hostAlias", /hostAlias must not contain spaces/],
+      ["ports[1]", /ports\[1\] is "99999\/tcp"; the port must be between 1 and 65535\./],
+      ["env.1BAD", /1BAD/],
+    ] as const) {
+      assert.match(diagnostics, says, `${input} is named with what is wrong:\n${diagnostics}`);
+    }
+    assert.doesNotMatch(result.output, /\.js:\d+:\d+|at new SshPod/, "no stack trace");
   } finally {
     await stack.close();
   }

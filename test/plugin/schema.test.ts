@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { buildSchema, SCHEMA_FILE, schemaText, type PackageSchema } from "../../scripts/schema/buildSchema";
 import type { SchemaProperty } from "../../scripts/schema/typeScriptDocs";
-import { REPLACE_ON_CHANGE } from "../../sdk/providers/podProvider";
+import { REPLACE_ON_CHANGE } from "../../sdk/pod/podDiff";
 import { PACKAGE_VERSION } from "../../sdk/version";
 import { PluginClient, ROOT, urnOf, type Bag } from "./pluginClient";
 

@@ -1,0 +1,31 @@
+/**
+ * `SshKeyReference`: an `SshKey` created elsewhere, read back from the engine by its URN. The provider plugin
+ * constructs each component in its own `construct` call, so when a Python, Go or YAML program passes one `SshKey`
+ * to several `SshPod`s (a fleet), the SshPod receives the key as a resource reference; this class rehydrates it
+ * (Pulumi's `urn` resource option: outputs come from the engine, nothing is created) and gives the SshPod what
+ * it uses of a key (PodKey).
+ *
+ * No account-registration dependency is needed: the referenced key's `construct` returned, so its children (the
+ * account registration included) were created, before any program could pass the reference on.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { defaultIdentityFile, type PodKey } from "./sshKey";
+
+export class SshKeyReference extends pulumi.ComponentResource implements PodKey {
+  declare readonly publicKeyOpenssh: pulumi.Output<string>;
+  declare readonly privateKeyOpenssh: pulumi.Output<string | undefined>;
+  declare readonly fingerprint: pulumi.Output<string>;
+  /** The referenced key's `privateKeyFile`, as it registered it. */
+  declare readonly privateKeyFile: pulumi.Output<string | undefined>;
+
+  constructor(name: string, urn: string) {
+    const outputs = { publicKeyOpenssh: undefined, privateKeyOpenssh: undefined, fingerprint: undefined, privateKeyFile: undefined };
+    super("runpod-ssh:index:SshKey", name, outputs, { urn });
+  }
+
+  podIdentityFile(podName: string): pulumi.Output<string> {
+    return pulumi
+      .all([this.privateKeyFile, this.privateKeyOpenssh])
+      .apply(([file, privateKey]) => defaultIdentityFile(file ?? undefined, privateKey !== undefined && privateKey !== null, podName));
+  }
+}
