@@ -20,7 +20,7 @@ pod = runpod_ssh.SshPod(
     gpu=runpod_ssh.PodGpuArgs(
         ids=config.get_object("gpuTypes") or ["NVIDIA GeForce RTX 4090", "NVIDIA RTX A5000", "NVIDIA L4"],
     ),
-    cloud=runpod_ssh.Cloud.SECURE,
+    cloud=runpod_ssh.PodCloud.SECURE,
     private_key_file=config.get("privateKeyFile") or "~/.ssh/runpod-python",
     # Optional: `pulumi config set --path 'env.MY_VAR' value` (a change updates the pod in place).
     env=config.get_object("env"),

@@ -103,7 +103,12 @@ export function buildSchema(root = ROOT): PackageSchema {
     types: sorted(docs.types),
     language: {
       nodejs: { packageName: "pulumi-runpod-ssh", dependencies: { "@pulumi/pulumi": "^3.141.0" } },
-      python: { packageName: "pulumi_runpod_ssh", requires: { pulumi: ">=3.141.0,<4.0.0" }, pyproject: { enabled: true } },
+      python: {
+        packageName: "pulumi_runpod_ssh",
+        requires: { pulumi: ">=3.141.0,<4.0.0" },
+        pyproject: { enabled: true },
+        respectSchemaVersion: true,
+      },
       go: { importBasePath: "pulumi-runpod-ssh/sdk/go/runpodssh", generateResourceContainerTypes: false },
       csharp: { rootNamespace: "RunpodSsh", packageReferences: { Pulumi: "3.*" } },
     },

@@ -92,7 +92,7 @@ export class TypeScriptDocs {
 
   private docOf(node: ts.Node & { name?: ts.Node }): string {
     const symbol = node.name ? this.checker.getSymbolAtLocation(node.name) : undefined;
-    return symbol ? ts.displayPartsToString(symbol.getDocumentationComment(this.checker)).trim() : "";
+    return symbol ? prose(ts.displayPartsToString(symbol.getDocumentationComment(this.checker))) : "";
   }
 
   /** The inputs of an args interface: every property, inherited ones included (`extends Omit<PodArgs, ...>`). */
@@ -111,10 +111,24 @@ export class TypeScriptDocs {
     return out;
   }
 
-  /** The outputs of a resource class: its fields typed `pulumi.Output<...>`. */
+  /** The file's leading doc comment (what the module is for), or "". */
+  private moduleDoc(file: string): string {
+    const source = this.program.getSourceFile(file)!;
+    const first = source.statements[0];
+    const comment = first ? ts.getLeadingCommentRanges(source.text, first.getFullStart())?.[0] : undefined;
+    if (!comment || !source.text.startsWith("/**", comment.pos)) return "";
+    const body = source.text.slice(comment.pos + 3, comment.end - 2);
+    return prose(body.split("\n").map((line) => line.replace(/^\s*\* ?/, "")).join("\n"));
+  }
+
+  /**
+   * The outputs of a resource class: its fields typed `pulumi.Output<...>`. The resource's description is the
+   * module's doc comment (the richest), else the class's.
+   */
   outputs(file: string, className: string): PropertySet {
     const declaration = this.declaration(file, className);
-    const out: PropertySet = { description: this.docOf(declaration), properties: {}, required: [] };
+    const description = this.moduleDoc(file) || this.docOf(declaration);
+    const out: PropertySet = { description, properties: {}, required: [] };
     for (const member of declaration.members) {
       if (!ts.isPropertyDeclaration(member) || !member.type || !ts.isIdentifier(member.name)) continue;
       const wrapped = this.unwrap(member.type, "Output");
@@ -127,7 +141,7 @@ export class TypeScriptDocs {
   }
 
   private property(symbol: ts.Symbol, typeNode: ts.TypeNode, where: string, isInput: boolean): SchemaProperty {
-    const description = ts.displayPartsToString(symbol.getDocumentationComment(this.checker)).trim();
+    const description = prose(ts.displayPartsToString(symbol.getDocumentationComment(this.checker)));
     if (!description) this.problems.push(`${where} has no JSDoc; every input and output is documented.`);
     const tags = new Set(symbol.getJsDocTags().map((t) => t.name));
     const inner = this.unwrap(typeNode, isInput ? "Input" : "Output");
@@ -228,6 +242,20 @@ export class TypeScriptDocs {
   private inputsOf(declaration: ts.InterfaceDeclaration, file: string): PropertySet {
     return this.inputs(file, declaration.name.text);
   }
+}
+
+/**
+ * JSDoc text as schema prose: lines wrapped only to fit the source are joined into one line; paragraph breaks
+ * and list items (`- ...`) keep their own lines.
+ */
+export function prose(text: string): string {
+  const out: string[] = [];
+  for (const line of text.split("\n").map((l) => l.trim())) {
+    const last = out.length - 1;
+    if (line === "" || last < 0 || out[last] === "" || /^([-*]|\d+\.)\s/.test(line)) out.push(line);
+    else out[last] = `${out[last]} ${line}`;
+  }
+  return out.join("\n").trim();
 }
 
 /** `accept-new` -> `AcceptNew`, `SECURE` -> `Secure`: enum member names every language accepts. */

@@ -101,7 +101,10 @@ export function defaultIdentityFile(privateKeyFile: string | undefined, generate
 export class SshKey extends pulumi.ComponentResource implements PodKey {
   /** The public key, one OpenSSH line. */
   public readonly publicKeyOpenssh: pulumi.Output<string>;
-  /** The private key in OpenSSH format (secret); undefined when you brought your own public key. */
+  /**
+   * The private key in OpenSSH format (secret); undefined when you brought your own public key.
+   * @secret
+   */
   public readonly privateKeyOpenssh: pulumi.Output<string | undefined>;
   /** `SHA256:...` fingerprint, as `ssh-keygen -lf` prints it. */
   public readonly fingerprint: pulumi.Output<string>;

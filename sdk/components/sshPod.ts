@@ -15,6 +15,7 @@ import type { Pod, PodArgs } from "../resources/pod";
 import { SshKey, type PodKey } from "./sshKey";
 import { SshKeyReference } from "./sshKeyReference";
 import { childResourceClasses } from "./childResources";
+import type { Integer } from "../resources/integer";
 import { buildSshCommands, NO_DIRECT_PATH_REASON, type HostKeyChecking } from "../ssh/sshCommands";
 import { PASSWORD_HASH_ENV, startArgs, startScript } from "../ssh/startScript";
 import { parsePublicKey, PublicKeyError } from "../ssh/publicKey";
@@ -169,11 +170,12 @@ export class SshPod extends pulumi.ComponentResource {
   public readonly pod: Pod;
   /** The key used (given or created). */
   public readonly sshKey: SshKey;
+  /** The Runpod pod id. */
   public readonly podId: pulumi.Output<string>;
   /** Public IP of the direct path (null with proxy-only access). */
   public readonly host: pulumi.Output<string | null>;
   /** Mapped port of 22/tcp (null with proxy-only access). Changes on every container reset. */
-  public readonly port: pulumi.Output<number | null>;
+  public readonly port: pulumi.Output<Integer | null>;
   /** Login user on the direct path (`root`). */
   public readonly user: pulumi.Output<string | null>;
   /** `ssh` over the direct path, ready to run (or why there is none). */
@@ -192,11 +194,19 @@ export class SshPod extends pulumi.ComponentResource {
   public readonly sshConfig: pulumi.Output<string>;
   /** The private-key path the commands use. */
   public readonly identityFile: pulumi.Output<string>;
+  /** The public key the pod accepts, one OpenSSH line. */
   public readonly publicKeyOpenssh: pulumi.Output<string>;
+  /** The key's `SHA256:...` fingerprint, as `ssh-keygen -lf` prints it. */
   public readonly fingerprint: pulumi.Output<string>;
-  /** The generated private key (secret); undefined for a public key you brought. */
+  /**
+   * The generated private key (secret); undefined for a public key you brought.
+   * @secret
+   */
   public readonly privateKeyOpenssh: pulumi.Output<string | undefined>;
-  /** Password mode: the root password (secret). */
+  /**
+   * Password mode: the root password (secret).
+   * @secret
+   */
   public readonly password: pulumi.Output<string | undefined>;
   /** Password mode: `ssh root@IP -p PORT` (asks for the password). */
   public readonly passwordSshCommand: pulumi.Output<string | undefined>;

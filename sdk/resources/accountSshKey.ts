@@ -12,6 +12,7 @@ export interface AccountSshKeyArgs {
    * key, PuTTY text, authorized_keys options, a key OpenSSH would not load (cut, damaged, or too small) or a
    * control character in the line are refused with a message saying how to fix it; CRLF and surrounding
    * whitespace are normalized. Changing it to a different key replaces the resource.
+   * @replaceOnChange
    */
   publicKey: pulumi.Input<string>;
   /**

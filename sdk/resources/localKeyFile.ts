@@ -6,16 +6,26 @@ import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "../providers/providerShims";
 
 export interface LocalKeyFileArgs {
-  /** Where to write the key; `~/` is expanded. Changing it moves the file (delete, then write). */
+  /**
+   * Where to write the key; `~/` is expanded. Changing it moves the file (delete, then write): a replacement.
+   * @replaceOnChange
+   */
   path: pulumi.Input<string>;
-  /** The private key (OpenSSH format). Kept secret in state; never an output. Changing it rewrites the file. */
+  /**
+   * The private key (OpenSSH format). Kept secret in state; never an output. Changing it rewrites the file in
+   * place.
+   * @secret
+   */
   content: pulumi.Input<string>;
 }
 
+/** A private key written to a local file (mode 0600) at `pulumi up`, and removed on destroy. */
 export class LocalKeyFile extends pulumi.dynamic.Resource {
+  /** The path as given. */
   declare public readonly path: pulumi.Output<string>;
   /** The path with `~` expanded. */
   declare public readonly absolutePath: pulumi.Output<string>;
+  /** SHA-256 of the content written (hex), to notice a changed key without keeping the key as an output. */
   declare public readonly contentSha256: pulumi.Output<string>;
 
   constructor(name: string, args: LocalKeyFileArgs, opts?: pulumi.CustomResourceOptions) {

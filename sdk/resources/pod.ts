@@ -3,8 +3,9 @@
  * returned only once sshd really answers. Failed pods are terminated, never left billing.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { createHash } from "node:crypto";
 import { providerShim } from "../providers/providerShims";
+import { podNameFor } from "../pod/podName";
+import type { Integer } from "./integer";
 
 /** GPU selection. */
 export interface PodGpuArgs {
@@ -16,7 +17,7 @@ export interface PodGpuArgs {
    */
   ids?: pulumi.Input<pulumi.Input<string>[]>;
   /** GPUs per pod. Default 1 (always sent: without it Runpod answers "no instances available"). Replaces. */
-  count?: pulumi.Input<number>;
+  count?: pulumi.Input<Integer>;
   /** Acceptable CUDA versions of the host, e.g. `["12.8"]`. Default any. Replaces. */
   allowedCudaVersions?: pulumi.Input<pulumi.Input<string>[]>;
   /** Lowest acceptable CUDA version of the host, e.g. `"12.1"`. Not with `allowedCudaVersions`. Replaces. */
@@ -40,15 +41,37 @@ export interface PodCpuArgs {
   /** CPU flavor, e.g. `"cpu3c"`. Replaces. */
   id: pulumi.Input<string>;
   /** vCPUs, a power of two of at least 2. Replaces. */
-  vcpuCount: pulumi.Input<number>;
+  vcpuCount: pulumi.Input<Integer>;
+}
+
+/** Host-local persistent storage (not on CPU pods). */
+export interface PodPersistentMountArgs {
+  /** Size in GB, at least 10. Updates in place. */
+  size: pulumi.Input<Integer>;
+  /** Where it is mounted in the container, an absolute path such as `/workspace`. Updates in place. */
+  path: pulumi.Input<string>;
+}
+
+/** A network volume, attached at create. */
+export interface PodNetworkMountArgs {
+  /** The network volume's id. Changing it replaces the pod (a pod keeps the volume it was created with). */
+  volumeId: pulumi.Input<string>;
+  /** Where it is mounted in the container, an absolute path such as `/workspace`. Updates in place. */
+  path: pulumi.Input<string>;
 }
 
 /** Storage: at most one of `persistent` or `network`. The kind is fixed at create (changing it replaces). */
 export interface PodMountsArgs {
-  /** Host-local persistent storage (not on CPU pods): size in GB (at least 10) and mount path. Updates in place. */
-  persistent?: pulumi.Input<{ size: pulumi.Input<number>; path: pulumi.Input<string> }>;
-  /** One network volume: its id (changing it replaces) and mount path. */
-  network?: pulumi.Input<pulumi.Input<{ volumeId: pulumi.Input<string>; path: pulumi.Input<string> }>[]>;
+  /**
+   * Host-local persistent storage (not on CPU pods): size in GB (at least 10) and mount path. Default: none.
+   * Its size and path update in place; adding or removing it replaces the pod.
+   */
+  persistent?: pulumi.Input<PodPersistentMountArgs>;
+  /**
+   * One network volume: its id (changing it replaces) and mount path. Default: none. Adding or removing it
+   * replaces the pod.
+   */
+  network?: pulumi.Input<pulumi.Input<PodNetworkMountArgs>[]>;
 }
 
 export interface PodArgs {
@@ -63,23 +86,42 @@ export interface PodArgs {
    * container (new SSH port); removing it (to get the template's) replaces the pod.
    */
   image?: pulumi.Input<string>;
-  /** A Runpod template to start from (its settings apply first; these args override them). Replaces. */
+  /**
+   * A Runpod template to start from (its settings apply first; these args override them). Default: none.
+   * Replaces.
+   * @replaceOnChange
+   */
   templateId?: pulumi.Input<string>;
-  /** GPU pod: the GPU type(s) and count. Exactly one of `gpu` and `cpu`. Replaces. */
+  /**
+   * GPU pod: the GPU type(s) and count. Exactly one of `gpu` and `cpu`. Replaces.
+   * @replaceOnChange
+   */
   gpu?: pulumi.Input<PodGpuArgs>;
-  /** CPU pod: flavor and vCPU count. Exactly one of `gpu` and `cpu`. Replaces. */
+  /**
+   * CPU pod: flavor and vCPU count. Exactly one of `gpu` and `cpu`. Replaces.
+   * @replaceOnChange
+   */
   cpu?: pulumi.Input<PodCpuArgs>;
-  /** `"SECURE"` (default; always has a public IP) or `"COMMUNITY"` (may have none). Replaces. */
-  cloud?: pulumi.Input<"SECURE" | "COMMUNITY">;
-  /** Data centers to place the pod in, e.g. `["US-KS-2"]`. Default: any. Replaces. */
+  /**
+   * `"SECURE"` (default; always has a public IP) or `"COMMUNITY"` (may have none). Replaces.
+   * @replaceOnChange
+   */
+  cloud?: pulumi.Input<PodCloud>;
+  /**
+   * Data centers to place the pod in, e.g. `["US-KS-2"]`. Default: any. Replaces.
+   * @replaceOnChange
+   */
   dataCenterIds?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Try `dataCenterIds` one at a time, in order, instead of offering them all at once. Default false. Replaces. */
+  /**
+   * Try `dataCenterIds` one at a time, in order, instead of offering them all at once. Default false. Replaces.
+   * @replaceOnChange
+   */
   dataCenterIdsInOrder?: pulumi.Input<boolean>;
   /**
    * Container disk in GB (wiped on every reset). Default: Runpod's. Updating it resets the container; removing it
    * replaces the pod (a PATCH cannot restore the default).
    */
-  disk?: pulumi.Input<number>;
+  disk?: pulumi.Input<Integer>;
   /**
    * Start command. Default: the image's own. Must not be empty (an empty command replaces the image's
    * `/start.sh`, so sshd never starts). Updating it resets the container. Removing it replaces the pod: the API
@@ -98,26 +140,34 @@ export interface PodArgs {
    * anyone with the API key. Updating resets the container; the SSH key variables are always kept.
    */
   env?: pulumi.Input<Record<string, pulumi.Input<string>>>;
-  /** Container registry credential id, for private images. Updating resets the container. */
+  /** Container registry credential id, for private images. Default: none. Updating resets the container. */
   registry?: pulumi.Input<string>;
-  /** Storage mounts. */
+  /**
+   * Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place
+   * (the container resets); changing the kind of mount, or the network volume, replaces the pod.
+   */
   mounts?: pulumi.Input<PodMountsArgs>;
   /**
    * Private networking across data centers (NVIDIA GPUs only). Default false. Updates in place (removing it sets
    * false); applies on the next start.
    */
   globalNetworking?: pulumi.Input<boolean>;
-  /** Start JupyterLab (images that support it; expose `8888/http`). Create-time only: replaces. */
+  /**
+   * Start JupyterLab (images that support it; expose `8888/http`). Default false. Create-time only: replaces.
+   * @replaceOnChange
+   */
   startJupyter?: pulumi.Input<boolean>;
   /**
    * Ask Runpod to inject the account's registered keys as `PUBLIC_KEY` (when `sshPublicKeys` does not set it).
    * Default true. Create-time only: replaces.
+   * @replaceOnChange
    */
   startSsh?: pulumi.Input<boolean>;
   /**
    * Public keys allowed to log in, set on the pod as both `SSH_PUBLIC_KEY` and `PUBLIC_KEY` (merged as extra
-   * lines with a `PUBLIC_KEY` in `env`). Each is validated like AccountSshKey's. Replaces (running pods do not
-   * pick up new keys).
+   * lines with a `PUBLIC_KEY` in `env`). Each is validated like AccountSshKey's. Default: none (the account's
+   * keys through `startSsh`). Replaces (running pods do not pick up new keys).
+   * @replaceOnChange
    */
   sshPublicKeys?: pulumi.Input<pulumi.Input<string>[]>;
   /**
@@ -128,7 +178,7 @@ export interface PodArgs {
   /** Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change. */
   waitForSsh?: pulumi.Input<boolean>;
   /** How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change. */
-  readinessTimeoutSeconds?: pulumi.Input<number>;
+  readinessTimeoutSeconds?: pulumi.Input<Integer>;
   /**
    * Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until
    * destroyed. Default false. No API call on change.
@@ -136,12 +186,12 @@ export interface PodArgs {
   keepOnFailure?: pulumi.Input<boolean>;
 }
 
+/** Where the pod runs: Secure Cloud (always a public IP) or Community Cloud (may have none). */
+export type PodCloud = "SECURE" | "COMMUNITY";
+
 /** The default pod name: `<project>-<stack>-<resource name>`, at most 128 characters. */
 export function defaultPodName(resourceName: string): string {
-  const full = `${pulumi.getProject()}-${pulumi.getStack()}-${resourceName}`;
-  if (full.length <= 128) return full;
-  const hash = createHash("sha256").update(full).digest("hex").slice(0, 8);
-  return `${full.slice(0, 119)}-${hash}`;
+  return podNameFor(pulumi.getProject(), pulumi.getStack(), resourceName);
 }
 
 /** A Runpod pod that accepts SSH when created. */
@@ -152,17 +202,20 @@ export class Pod extends pulumi.dynamic.Resource {
   declare public readonly name: pulumi.Output<string>;
   /** Last status seen (`RUNNING` after create; refreshed by `pulumi refresh`). */
   declare public readonly status: pulumi.Output<string>;
+  /** The cloud the pod runs in, `SECURE` or `COMMUNITY`. */
   declare public readonly cloud: pulumi.Output<string>;
+  /** The data center the pod was placed in, e.g. `US-KS-2` (null until placed). */
   declare public readonly dataCenterId: pulumi.Output<string | null>;
   /** Cost in USD per hour. */
   declare public readonly costPerHr: pulumi.Output<number | null>;
   /** The GPU type that placed the pod (with `gpu.ids`, the first candidate that had capacity). */
   declare public readonly gpuId: pulumi.Output<string | null>;
-  declare public readonly gpuCount: pulumi.Output<number | null>;
+  /** GPUs the pod has (null for a CPU pod). */
+  declare public readonly gpuCount: pulumi.Output<Integer | null>;
   /** Public IP of the direct SSH path, or null (proxy only). */
   declare public readonly publicIp: pulumi.Output<string | null>;
   /** Public port mapped to 22/tcp, or null. Changes on every container reset. */
-  declare public readonly sshPort: pulumi.Output<number | null>;
+  declare public readonly sshPort: pulumi.Output<Integer | null>;
   /** User of the direct SSH path (`root` on Runpod). */
   declare public readonly sshUser: pulumi.Output<string | null>;
   /** The proxy user (`<podHostId>`) for `ssh <proxyUser>@ssh.runpod.io`. */

@@ -87,15 +87,20 @@ test("secrets, enums and resource references are marked", () => {
   assert.equal(sshPod.inputProperties.sshKey.$ref, "#/resources/runpod-ssh:index:SshKey", "a shared key is a resource reference");
   assert.equal(sshPod.isComponent, true);
   assert.equal(committed.resources["runpod-ssh:index:Pod"].inputProperties.disk.type, "integer");
-  assert.equal(committed.resources["runpod-ssh:index:Pod"].inputProperties.sshPublicKeys, undefined, "SshPod sets the keys itself");
+  assert.equal(sshPod.inputProperties.sshPublicKeys, undefined, "SshPod sets the keys itself");
+  assert.ok(committed.resources["runpod-ssh:index:Pod"].inputProperties.sshPublicKeys, "a Pod takes keys");
 });
 
 /** A value of the schema type that differs from `current`. */
 function changedValue(p: SchemaProperty, current: unknown): unknown {
   if (p.$ref?.startsWith("#/types/")) {
     const type = committed.types[p.$ref.slice("#/types/".length)] as { enum?: Array<{ value: string }>; properties?: Record<string, SchemaProperty> };
-    if (type.enum) return type.enum.map((e) => e.value).find((v) => v !== current);
-    return Object.fromEntries(Object.entries(type.properties ?? {}).map(([k, sub]) => [k, changedValue(sub, undefined)]));
+    // The last value: the first is the default where there is one (an unset input already means it).
+    if (type.enum) return type.enum.map((e) => e.value).reverse().find((v) => v !== current);
+    // An object changes in the fields it has (a mount keeps its kind), or gets every field when it had none.
+    const had = current && typeof current === "object" ? (current as Bag) : undefined;
+    const fields = Object.entries(type.properties ?? {}).filter(([k]) => !had || k in had);
+    return Object.fromEntries(fields.map(([k, sub]) => [k, changedValue(sub, had?.[k])]));
   }
   switch (p.type) {
     case "boolean":
@@ -112,14 +117,14 @@ function changedValue(p: SchemaProperty, current: unknown): unknown {
   }
 }
 
-test("replace-on-change marks are the truth: the plugin's diff replaces for exactly those inputs", async () => {
+test("replace-on-change marks are the truth: the plugin's diff replaces on any change of a marked input, updates in place on a change of any other", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "schema-diff-"));
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "a@b", "-f", path.join(dir, "k")]);
   const publicKey = fs.readFileSync(path.join(dir, "k.pub"), "utf8").trim();
   fs.rmSync(dir, { recursive: true, force: true });
   const base: Record<string, Bag> = {
     "runpod-ssh:index:AccountSshKey": { publicKey, comment: "c" },
-    "runpod-ssh:index:Pod": { name: "p", image: "img:1", gpu: { id: "G1" } },
+    "runpod-ssh:index:Pod": { name: "p", image: "img:1", gpu: { id: "G1" }, mounts: { persistent: { size: 20, path: "/workspace" } } },
     "runpod-ssh:index:LocalKeyFile": { path: "/tmp/k", content: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n" },
     "runpod-ssh:index:SshPassword": { length: 24 },
   };
@@ -133,9 +138,19 @@ test("replace-on-change marks are the truth: the plugin's diff replaces for exac
       const olds: Bag = { ...base[token], ownerTag: urn };
       const created = (await plugin.check(urn, {}, base[token])).inputs;
       for (const [name, p] of Object.entries(committed.resources[token].inputProperties)) {
-        const news = { ...created, [name]: changedValue(p, created[name]) };
-        const diff = await plugin.diff("id", urn, { ...olds, ...created, registeredKey: olds.publicKey, contentSha256: "x" }, news);
-        assert.equal(diff.replaces.includes(name), p.replaceOnChanges === true, `${token}: changing ${name} ${p.replaceOnChanges ? "replaces" : "does not replace"}`);
+        // Both values for a boolean (one of them is the default, which an unset input already means).
+        const candidates = p.type === "boolean" ? [true, false] : [changedValue(p, created[name])];
+        const diffs = [];
+        for (const value of candidates) {
+          const old = { ...olds, ...created, registeredKey: olds.publicKey, contentSha256: "x" };
+          diffs.push(await plugin.diff("id", urn, old, { ...created, [name]: value }));
+        }
+        const changing = diffs.filter((d) => d.changes === "some");
+        assert.ok(changing.length > 0, `${token}: changing ${name} is a change`);
+        for (const d of changing) {
+          const says = p.replaceOnChanges ? "replaces" : "updates in place";
+          assert.equal(d.replaces.includes(name), p.replaceOnChanges === true, `${token}: changing ${name} ${says}`);
+        }
       }
     }
   } finally {
