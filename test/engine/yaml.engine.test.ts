@@ -31,15 +31,22 @@ interface StateResource {
 test("examples/yaml under the real engine: preview, up, ssh, plugin children, secrets, no-change up, destroy", async (t) => {
   const foreignKeys = [teammateKey(work, "alice@laptop")];
   const keyFile = path.join(work, "keys", "yaml key");
-  const stack = await openExampleStack({ example: "yaml", language: "yaml", foreignKeys, config: { privateKeyFile: keyFile } });
+  const stack = await openExampleStack({
+    example: "yaml",
+    language: "yaml",
+    foreignKeys,
+    config: { privateKeyFile: keyFile },
+    timings: { provisioningMs: 2500, startingMs: 2500, sshdStartMs: 3000 },
+  });
   try {
     const preview = await stack.ok(["preview", "--non-interactive"]);
     assert.match(preview.output, /\+ 7 to create/, preview.output);
     assert.equal(stack.emulator.requests.length, 0, "preview makes no HTTP call");
 
     const started = Date.now();
-    await stack.ok(UP);
-    t.diagnostic(`pulumi up of examples/yaml: ${Date.now() - started} ms`);
+    const up = await stack.ok(UP, { env: { RUNPOD_SSH_PROGRESS_EVERY_MS: "500" } });
+    t.diagnostic(`pulumi up of examples/yaml (pod boot 8 s in the emulator): ${Date.now() - started} ms`);
+    assert.match(up.output, /Pod trainer-pod creating \(\d+s\) pod \S+ \(\w+\): (STARTING|RUNNING|CREATED|PROVISIONING)/, "the plugin's progress lines reach the engine");
     const out = await stack.outputs();
     const said = await shell(String(out.sshCommand), "'echo ok-from-$RUNPOD_POD_ID'");
     assert.equal(said.trim(), `ok-from-${String(out.podId)}`, "the sshCommand output runs a remote command");
