@@ -9,6 +9,7 @@
  * service when the plugin's gRPC server registers it, reads the settings, then lets the original answer.
  */
 import { createRequire } from "node:module";
+import type * as pulumi from "@pulumi/pulumi";
 import { setProviderSettings } from "../providers/providerContext";
 import { revealSecrets } from "./secretValues";
 
@@ -19,19 +20,25 @@ export interface ProviderConfigArgs {
    * `RUNPOD_API_KEY` environment variable. Never printed, never stored in clear text.
    * @secret
    */
-  token?: string;
+  token?: pulumi.Input<string>;
   /**
    * The Runpod API base URL. Default: the `RUNPOD_API_URL` environment variable, else Runpod's own,
    * `https://api.runpod.io`. Set it to run against another endpoint, such as the local emulator.
    */
+  apiUrl?: pulumi.Input<string>;
+}
+
+/** The settings as plain values, read from a Configure request. */
+export interface ProviderSettings {
+  token?: string;
   apiUrl?: string;
 }
 
 /** The settings found in a Configure request: its `args` first, then its `variables`. */
-export function settingsFromConfigure(args: unknown, variables: Map<string, string> | Record<string, string>): ProviderConfigArgs {
+export function settingsFromConfigure(args: unknown, variables: Map<string, string> | Record<string, string>): ProviderSettings {
   const fromArgs = revealSecrets(args ?? {}).values;
   const vars = variables instanceof Map ? Object.fromEntries(variables) : variables;
-  const pick = (key: keyof ProviderConfigArgs): string | undefined => {
+  const pick = (key: keyof ProviderSettings): string | undefined => {
     const candidates = [fromArgs[key], vars[`runpod-ssh:config:${key}`], vars[`runpod-ssh:${key}`], vars[key]];
     for (const value of candidates) {
       if (typeof value === "string" && value.trim() !== "") return value.trim();

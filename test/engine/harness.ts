@@ -10,7 +10,9 @@ import path from "node:path";
 import { startEmulator, type RunpodEmulator, type SshMode } from "../../emulator";
 import { ensureToolchain, type Toolchain } from "../../scripts/toolchain";
 import { ensureYamlHost, type YamlHost } from "../../scripts/toolchainYaml";
-import { createVirtualenv, ensurePythonSdkGenerator, generatePythonSdk } from "../../scripts/toolchainPython";
+import { createVirtualenv } from "../../scripts/toolchainPython";
+import { ensureSdkGenerator, generateSdk } from "../../scripts/sdkgen";
+import { buildGoProgram } from "../../scripts/toolchainGo";
 import {
   createWorkspace,
   pulumi,
@@ -57,13 +59,34 @@ export const SCHEMA_FILE = path.join(ROOT, "sdk", "plugin", "schema.json");
  */
 export async function createPythonEnv(): Promise<PythonEnv> {
   const log = (line: string) => process.stderr.write(`[toolchain] ${line}\n`);
-  const generator = await ensurePythonSdkGenerator(await getToolchain(), log);
+  const generator = await ensureSdkGenerator(await getToolchain(), log);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "runpod-ssh-python-"));
   try {
     const sdk = path.join(dir, "sdks", "runpod-ssh");
-    await generatePythonSdk(generator, SCHEMA_FILE, sdk);
+    await generateSdk(generator, "python", SCHEMA_FILE, sdk);
     const python = await createVirtualenv(path.join(dir, "venv"), [sdk], log);
     return { python, dir };
+  } catch (e) {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** The stand-in Go language host (scripts/engine/goProgramHost.ts), compiled. */
+export const GO_HOST_SCRIPT = path.join(ROOT, "dist", "scripts", "engine", "goProgramHost.js");
+
+/** A compiled Go program of examples/ (or a test program folder) and the folder to remove when done. */
+export interface GoProgram {
+  binary: string;
+  dir: string;
+}
+
+/** Does what `pulumi package add` and `go build` do for a Go program (scripts/toolchainGo.ts). */
+export async function buildGoExample(programDir: string): Promise<GoProgram> {
+  const log = (line: string) => process.stderr.write(`[toolchain] ${line}\n`);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "runpod-ssh-go-"));
+  try {
+    return { binary: await buildGoProgram(await getToolchain(), SCHEMA_FILE, programDir, dir, log), dir };
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
@@ -106,17 +129,21 @@ export interface StackOptions {
    * program (`__main__.py`) using the plugin through its generated SDK, hosted by `python` (createPythonEnv).
    * Both are configured with `runpod-ssh:*`. Default "nodejs": a TypeScript program hosted here, with `runpod:*`.
    */
-  language?: "nodejs" | "yaml" | "python";
+  language?: "nodejs" | "yaml" | "python" | "go";
   /** The virtualenv python for a "python" program. */
   python?: string;
+  /** The compiled binary of a "go" program (buildGoExample), hosted by the stand-in Go host. */
+  goBinary?: string;
 }
 
 export async function openExampleStack(options: StackOptions): Promise<ExampleStack> {
   const tc = await getToolchain();
   const yaml = options.language === "yaml";
   const python = options.language === "python";
+  const go = options.language === "go";
   if (yaml) await getYamlHost();
   if (python && !options.python) throw new Error("a Python stack needs the virtualenv python (createPythonEnv)");
+  if (go && !options.goBinary) throw new Error("a Go stack needs the compiled program (buildGoExample)");
   const emulator = await startEmulator({
     sshMode: options.sshMode ?? "image",
     timings: { provisioningMs: 200, startingMs: 200, sshdStartMs: 300, ...options.timings },
@@ -130,13 +157,15 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
   const cwd = fs.mkdtempSync(path.join(RUNS_DIR, `${path.basename(source)}-`));
   fs.copyFileSync(path.join(source, "Pulumi.yaml"), path.join(cwd, "Pulumi.yaml"));
   if (python) fs.copyFileSync(path.join(source, "__main__.py"), path.join(cwd, "__main__.py"));
-  const program = yaml || python ? "" : path.join(options.programDir?.built ?? path.join(EXAMPLES_BUILT, options.example), "index.js");
+  const program = yaml || python || go ? "" : path.join(options.programDir?.built ?? path.join(EXAMPLES_BUILT, options.example), "index.js");
   const env = { RUNPOD_SSH_KEY_SETTLE_MS: "200" };
   const hosting: Partial<PulumiOptions> = yaml
     ? { cliHostsProgram: true }
     : python
       ? { programHost: [options.python!, PYTHON_HOST_SCRIPT, cwd] }
-      : { program };
+      : go
+        ? { programHost: [process.execPath, GO_HOST_SCRIPT, options.goBinary!] }
+        : { program };
   const run = (args: string[], extra: Partial<PulumiOptions> = {}) =>
     pulumi(ws, args, { cwd, ...hosting, ...extra, env: { ...env, ...extra.env } });
   const ok = (args: string[], extra: Partial<PulumiOptions> = {}) =>
@@ -168,7 +197,7 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
   try {
     if (options.foreignKeys) emulator.setAccountKeys(options.foreignKeys);
     await ok(["stack", "init", "engine", "--non-interactive"]);
-    const namespace = yaml || python ? "runpod-ssh" : "runpod";
+    const namespace = yaml || python || go ? "runpod-ssh" : "runpod";
     await ok(["config", "set", `${namespace}:apiUrl`, emulator.url]);
     await ok(["config", "set", "--secret", `${namespace}:token`, emulator.apiKey]);
     for (const [key, value] of Object.entries(options.config ?? {})) await ok(["config", "set", key, value]);

@@ -1,0 +1,54 @@
+// Quickstart: one SSH-ready Runpod pod, from Go.
+//
+//	pulumi package add ../../bin/pulumi-resource-runpod-ssh             # generates the Go SDK into sdks/runpod-ssh
+//	pulumi config set --secret runpod-ssh:token <your Runpod API key>   # or export RUNPOD_API_KEY
+//	pulumi up
+//	$(pulumi stack output sshCommand)                                   # you are in
+//
+// The private key is written to ~/.ssh/runpod-go (mode 0600) and removed by `pulumi destroy`.
+package main
+
+import (
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+
+	"pulumi-runpod-ssh/sdk/go/runpodssh"
+)
+
+func main() {
+	pulumi.Run(func(ctx *pulumi.Context) error {
+		cfg := config.New(ctx, "")
+		privateKeyFile := cfg.Get("privateKeyFile")
+		if privateKeyFile == "" {
+			privateKeyFile = "~/.ssh/runpod-go"
+		}
+		pod, err := runpodssh.NewSshPod(ctx, "quickstart", &runpodssh.SshPodArgs{
+			Image: pulumi.String("runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"),
+			// Tried in order until one has capacity.
+			Gpu: &runpodssh.PodGpuArgs{
+				Ids: pulumi.StringArray{
+					pulumi.String("NVIDIA GeForce RTX 4090"),
+					pulumi.String("NVIDIA RTX A5000"),
+					pulumi.String("NVIDIA L4"),
+				},
+			},
+			Cloud:          runpodssh.PodCloudSecure,
+			PrivateKeyFile: pulumi.StringRef(privateKeyFile),
+		})
+		if err != nil {
+			return err
+		}
+		ctx.Export("podId", pod.PodId)
+		ctx.Export("host", pod.Host)
+		ctx.Export("port", pod.Port)
+		ctx.Export("sshCommand", pod.SshCommand)
+		ctx.Export("proxySshCommand", pod.ProxySshCommand)
+		ctx.Export("scpCommand", pod.ScpCommand)
+		ctx.Export("rsyncCommand", pod.RsyncCommand)
+		ctx.Export("sshTarget", pod.SshTarget)
+		ctx.Export("sshConfig", pod.SshConfig)
+		ctx.Export("fingerprint", pod.Fingerprint)
+		ctx.Export("privateKeyOpenssh", pod.PrivateKeyOpenssh)
+		return nil
+	})
+}
