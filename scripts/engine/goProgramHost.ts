@@ -73,7 +73,7 @@ function serve(program: string): void {
     },
   };
   const server = new grpc.Server();
-  server.addService(langGrpc.LanguageRuntimeService, service as unknown as grpcTypes.UntypedServiceImplementation);
+  server.addService(langGrpc.LanguageRuntimeService, service);
   server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, port) => {
     if (error) {
       console.error(`goProgramHost: cannot listen: ${error.message}`);
