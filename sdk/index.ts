@@ -10,7 +10,18 @@ export { PACKAGE_VERSION } from "./version";
 export { parsePublicKey, fingerprintOf, keyIdentity, PublicKeyError, type ParsedPublicKey } from "./ssh/publicKey";
 export { readSshBanner } from "./ssh/sshBanner";
 export { AccountSshKey, type AccountSshKeyArgs } from "./resources/accountSshKey";
-export { Pod, defaultPodName, type PodArgs, type PodGpuArgs, type PodCpuArgs, type PodMountsArgs } from "./resources/pod";
+export {
+  Pod,
+  defaultPodName,
+  type PodArgs,
+  type PodGpuArgs,
+  type PodCpuArgs,
+  type PodMountsArgs,
+  type PodPersistentMountArgs,
+  type PodNetworkMountArgs,
+  type PodCloud,
+} from "./resources/pod";
+export type { Integer } from "./resources/integer";
 export { addProgressSink } from "./providers/progress";
 export { SshKey, type SshKeyArgs } from "./components/sshKey";
 export { SshPod, type SshPodArgs, type SshdMode } from "./components/sshPod";
