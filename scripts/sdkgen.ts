@@ -16,13 +16,14 @@ import { checkFreeDisk, goStep, toolchainCacheDir, ToolchainError, type Log, typ
 
 const run = promisify(execFile);
 
-const CLIPBOARD_REPLACE = "github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e";
+const CLIPBOARD_REPLACE =
+  "github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e";
 
 export type SdkLanguage = "python" | "go";
 
 /** Our generator program: binds (and so validates) a schema file and writes its SDK in one language. */
-const SDKGEN_MAIN = `// Written by pulumi-runpod-ssh's scripts/sdkgen.ts: writes an SDK of a Pulumi package schema with Pulumi's own
-// generators. Usage: sdkgen <python|go> <schema.json> <output folder>
+const SDKGEN_MAIN = `// Written by pulumi-runpod-ssh's scripts/sdkgen.ts: writes an SDK of a Pulumi package schema
+// with Pulumi's own generators. Usage: sdkgen <python|go> <schema.json> <output folder>
 package main
 
 import (
@@ -90,12 +91,18 @@ export async function ensureSdkGenerator(toolchain: Toolchain, log: Log = (l) =>
   fs.rmSync(moduleDir, { recursive: true, force: true });
   fs.mkdirSync(moduleDir, { recursive: true });
   fs.mkdirSync(path.dirname(binary), { recursive: true });
-  fs.writeFileSync(path.join(moduleDir, "go.mod"), `module pulumi-runpod-ssh/sdkgen\n\ngo 1.26\n\nreplace ${CLIPBOARD_REPLACE}\n`);
+  fs.writeFileSync(
+    path.join(moduleDir, "go.mod"),
+    `module pulumi-runpod-ssh/sdkgen\n\ngo 1.26\n\nreplace ${CLIPBOARD_REPLACE}\n`,
+  );
   fs.writeFileSync(source, SDKGEN_MAIN);
   const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" };
   const started = Date.now();
   log(`building sdkgen against github.com/pulumi/pulumi/pkg/v3@v${toolchain.version} into ${path.dirname(binary)}`);
-  const modules = [`github.com/pulumi/pulumi/pkg/v3@v${toolchain.version}`, `github.com/pulumi/pulumi/sdk/v3@v${toolchain.version}`];
+  const modules = [
+    `github.com/pulumi/pulumi/pkg/v3@v${toolchain.version}`,
+    `github.com/pulumi/pulumi/sdk/v3@v${toolchain.version}`,
+  ];
   await goStep(["get", ...modules], moduleDir, env, "resolving", log);
   await goStep(["build", "-trimpath", "-o", binary, "."], moduleDir, env, "compiling", log);
   log(`built sdkgen in ${Math.round((Date.now() - started) / 1000)} s`);
@@ -103,11 +110,18 @@ export async function ensureSdkGenerator(toolchain: Toolchain, log: Log = (l) =>
 }
 
 /** Writes the `language` SDK of `schemaFile` into `outDir` (Python: a pip-installable project). */
-export async function generateSdk(generator: string, language: SdkLanguage, schemaFile: string, outDir: string): Promise<void> {
+export async function generateSdk(
+  generator: string,
+  language: SdkLanguage,
+  schemaFile: string,
+  outDir: string,
+): Promise<void> {
   try {
     await run(generator, [language, schemaFile, outDir], { timeout: 120_000 });
   } catch (e) {
     const err = e as { stderr?: string; message: string };
-    throw new ToolchainError(`Generating the ${language} SDK from ${schemaFile} failed: ${(err.stderr || err.message).trim()}`);
+    throw new ToolchainError(
+      `Generating the ${language} SDK from ${schemaFile} failed: ${(err.stderr || err.message).trim()}`,
+    );
   }
 }

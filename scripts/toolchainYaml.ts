@@ -14,13 +14,22 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { ensureToolchain, goStep, goVersion, checkFreeDisk, toolchainCacheDir, type Toolchain, type Log } from "./toolchain";
+import {
+  ensureToolchain,
+  goStep,
+  goVersion,
+  checkFreeDisk,
+  toolchainCacheDir,
+  type Toolchain,
+  type Log,
+} from "./toolchain";
 
 export const PINNED_YAML_VERSION = "1.25.0";
 const YAML_MODULE = "github.com/pulumi/pulumi-yaml";
 const YAML_MAIN = `${YAML_MODULE}/cmd/pulumi-language-yaml`;
 /** The one replace line of Pulumi's pkg/v3 go.mod that a module depending on it must repeat. */
-const CLIPBOARD_REPLACE = "github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e";
+const CLIPBOARD_REPLACE =
+  "github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e";
 
 export interface YamlHost {
   /** Absolute path of `pulumi-language-yaml`. */
@@ -57,23 +66,40 @@ async function buildYamlHost(version: string, log: Log): Promise<string> {
   fs.rmSync(moduleDir, { recursive: true, force: true });
   fs.mkdirSync(moduleDir, { recursive: true });
   fs.mkdirSync(binDir, { recursive: true });
-  fs.writeFileSync(path.join(moduleDir, "go.mod"), `module pulumi-runpod-ssh/toolchain-yaml\n\ngo 1.26\n\nreplace ${CLIPBOARD_REPLACE}\n`);
+  fs.writeFileSync(
+    path.join(moduleDir, "go.mod"),
+    `module pulumi-runpod-ssh/toolchain-yaml\n\ngo 1.26\n\nreplace ${CLIPBOARD_REPLACE}\n`,
+  );
   const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" };
   const started = Date.now();
-  log(`building Pulumi's YAML language host v${version} with ${await goVersion()} into ${binDir} (about a minute with warm Go caches)`);
+  log(
+    `building Pulumi's YAML language host v${version} with ${await goVersion()} into ${binDir} ` +
+      "(about a minute with warm Go caches)",
+  );
   log(`  step 1/2: resolving ${YAML_MODULE}@v${version} through the Go module proxy`);
   await goStep(["get", `${YAML_MAIN}@v${version}`], moduleDir, env, "resolving", log);
   log("  step 2/2: compiling (CGO_ENABLED=0, -trimpath)");
   const binary = path.join(binDir, "pulumi-language-yaml");
   await goStep(
-    ["build", "-trimpath", "-ldflags", `-s -w -X ${YAML_MODULE}/pkg/version.Version=v${version}`, "-o", binary, YAML_MAIN],
+    [
+      "build",
+      "-trimpath",
+      "-ldflags",
+      `-s -w -X ${YAML_MODULE}/pkg/version.Version=v${version}`,
+      "-o",
+      binary,
+      YAML_MAIN,
+    ],
     moduleDir,
     env,
     "compiling",
     log,
   );
   const seconds = Math.round((Date.now() - started) / 1000);
-  fs.writeFileSync(path.join(binDir, "BUILD-INFO.json"), JSON.stringify({ version, builtAt: new Date().toISOString(), buildSeconds: seconds }, null, 2));
+  fs.writeFileSync(
+    path.join(binDir, "BUILD-INFO.json"),
+    JSON.stringify({ version, builtAt: new Date().toISOString(), buildSeconds: seconds }, null, 2),
+  );
   log(`built pulumi-language-yaml v${version} in ${seconds} s`);
   return binary;
 }

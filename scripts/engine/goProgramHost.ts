@@ -21,7 +21,9 @@ const EXIT_LOGGED_ERROR = 32;
 
 const besidePulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
 const grpc = besidePulumi("@grpc/grpc-js") as typeof grpcTypes;
-const langGrpc = besidePulumi("@pulumi/pulumi/proto/language_grpc_pb") as { LanguageRuntimeService: grpcTypes.ServiceDefinition };
+const langGrpc = besidePulumi("@pulumi/pulumi/proto/language_grpc_pb") as {
+  LanguageRuntimeService: grpcTypes.ServiceDefinition;
+};
 const langPb = besidePulumi("@pulumi/pulumi/proto/language_pb") as typeof langTypes;
 const pluginPb = besidePulumi("@pulumi/pulumi/proto/plugin_pb") as typeof import("@pulumi/pulumi/proto/plugin_pb");
 
@@ -57,7 +59,10 @@ function serve(program: string): void {
       callback(null, new pluginPb.PluginInfo());
     },
     run(call: { request: langTypes.RunRequest }, callback: Callback<langTypes.RunResponse>) {
-      const child = spawn(program, [], { env: { ...process.env, ...goProgramEnv(call.request) }, stdio: ["ignore", "inherit", "pipe"] });
+      const child = spawn(program, [], {
+        env: { ...process.env, ...goProgramEnv(call.request) },
+        stdio: ["ignore", "inherit", "pipe"],
+      });
       let stderr = "";
       child.stderr.on("data", (d: Buffer) => {
         stderr += d.toString();

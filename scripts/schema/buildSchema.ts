@@ -22,7 +22,12 @@ interface ResourceSource {
 
 /** Where each resource's inputs and outputs are declared. */
 export const RESOURCE_SOURCES: ResourceSource[] = [
-  { name: "AccountSshKey", file: "sdk/resources/accountSshKey.ts", args: "AccountSshKeyArgs", className: "AccountSshKey" },
+  {
+    name: "AccountSshKey",
+    file: "sdk/resources/accountSshKey.ts",
+    args: "AccountSshKeyArgs",
+    className: "AccountSshKey",
+  },
   { name: "Pod", file: "sdk/resources/pod.ts", args: "PodArgs", className: "Pod" },
   { name: "LocalKeyFile", file: "sdk/resources/localKeyFile.ts", args: "LocalKeyFileArgs", className: "LocalKeyFile" },
   { name: "SshPassword", file: "sdk/resources/sshPassword.ts", args: "SshPasswordArgs", className: "SshPassword" },

@@ -85,7 +85,8 @@ export class TypeScriptDocs {
     const source = this.program.getSourceFile(file);
     if (!source) throw new SchemaSourceError(`${file} is not part of the schema sources.`);
     for (const statement of source.statements) {
-      if ((ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement)) && statement.name?.text === name) return statement;
+      if ((ts.isClassDeclaration(statement) || ts.isInterfaceDeclaration(statement)) && statement.name?.text === name)
+        return statement;
     }
     throw new SchemaSourceError(`${file} declares no class or interface ${name}.`);
   }
@@ -118,7 +119,12 @@ export class TypeScriptDocs {
     const comment = first ? ts.getLeadingCommentRanges(source.text, first.getFullStart())?.[0] : undefined;
     if (!comment || !source.text.startsWith("/**", comment.pos)) return "";
     const body = source.text.slice(comment.pos + 3, comment.end - 2);
-    return prose(body.split("\n").map((line) => line.replace(/^\s*\* ?/, "")).join("\n"));
+    return prose(
+      body
+        .split("\n")
+        .map((line) => line.replace(/^\s*\* ?/, ""))
+        .join("\n"),
+    );
   }
 
   /**
@@ -187,14 +193,19 @@ export class TypeScriptDocs {
     if (ts.isParenthesizedTypeNode(node)) return this.schemaType(node.type, where);
     if (ts.isUnionTypeNode(node)) return this.unionType(node, where);
     if (ts.isTypeReferenceNode(node)) return this.referenceType(node, where);
-    return this.unmapped(`${where}: the type \`${node.getText()}\` has no schema mapping; name it (an interface or type alias).`);
+    return this.unmapped(
+      `${where}: the type \`${node.getText()}\` has no schema mapping; name it (an interface or type alias).`,
+    );
   }
 
   private unionType(node: ts.UnionTypeNode, where: string, aliasName?: string, aliasDoc?: string): SchemaType {
     const members = node.types.filter((t) => !this.isNullish(t));
     if (members.length === 1) return this.schemaType(members[0], where);
-    const literals = members.map((t) => (ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal) ? t.literal.text : undefined));
-    if (literals.some((l) => l === undefined)) return this.unmapped(`${where}: only unions of string literals map to the schema (as enums).`);
+    const literals = members.map((t) =>
+      ts.isLiteralTypeNode(t) && ts.isStringLiteral(t.literal) ? t.literal.text : undefined,
+    );
+    if (literals.some((l) => l === undefined))
+      return this.unmapped(`${where}: only unions of string literals map to the schema (as enums).`);
     const propertyName = where.split(".").pop()!.replace(/\W/g, "");
     const name = aliasName ?? propertyName.charAt(0).toUpperCase() + propertyName.slice(1);
     const token = `${PACKAGE}:index:${name}`;
@@ -225,7 +236,11 @@ export class TypeScriptDocs {
       if (!this.types[token]) {
         const file = declaration.getSourceFile().fileName;
         const set = this.inputsOf(declaration, file);
-        const objectType: ObjectTypeSpec = { type: "object", description: set.description || `${typeName}.`, properties: set.properties };
+        const objectType: ObjectTypeSpec = {
+          type: "object",
+          description: set.description || `${typeName}.`,
+          properties: set.properties,
+        };
         if (set.required.length > 0) objectType.required = set.required;
         this.types[token] = objectType;
       }

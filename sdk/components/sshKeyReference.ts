@@ -19,13 +19,20 @@ export class SshKeyReference extends pulumi.ComponentResource implements PodKey 
   declare readonly privateKeyFile: pulumi.Output<string | undefined>;
 
   constructor(name: string, urn: string) {
-    const outputs = { publicKeyOpenssh: undefined, privateKeyOpenssh: undefined, fingerprint: undefined, privateKeyFile: undefined };
+    const outputs = {
+      publicKeyOpenssh: undefined,
+      privateKeyOpenssh: undefined,
+      fingerprint: undefined,
+      privateKeyFile: undefined,
+    };
     super("runpod-ssh:index:SshKey", name, outputs, { urn });
   }
 
   podIdentityFile(podName: string): pulumi.Output<string> {
     return pulumi
       .all([this.privateKeyFile, this.privateKeyOpenssh])
-      .apply(([file, privateKey]) => defaultIdentityFile(file ?? undefined, privateKey !== undefined && privateKey !== null, podName));
+      .apply(([file, privateKey]) =>
+        defaultIdentityFile(file ?? undefined, privateKey !== undefined && privateKey !== null, podName),
+      );
   }
 }

@@ -18,7 +18,11 @@ interface ComponentSpec {
   properties?: Record<string, unknown>;
 }
 
-type ComponentFactory = (name: string, inputs: pulumi.Inputs, options: pulumi.ComponentResourceOptions) => pulumi.ComponentResource;
+type ComponentFactory = (
+  name: string,
+  inputs: pulumi.Inputs,
+  options: pulumi.ComponentResourceOptions,
+) => pulumi.ComponentResource;
 
 const COMPONENTS: Record<string, ComponentFactory> = {
   "runpod-ssh:index:SshKey": (name, inputs: SshKeyArgs, options) => new SshKey(name, inputs, options),
@@ -53,7 +57,9 @@ function preparePluginProcess(): void {
     version: PACKAGE_VERSION,
     construct: (name: string, type: string, urn: string) => {
       if (type === "runpod-ssh:index:SshKey") return new SshKeyReference(name, urn);
-      throw new Error(`A reference to a ${type} cannot be passed to this plugin's components; only an SshKey can (as sshKey).`);
+      throw new Error(
+        `A reference to a ${type} cannot be passed to this plugin's components; only an SshKey can (as sshKey).`,
+      );
     },
   });
 }
@@ -66,7 +72,9 @@ export async function constructComponent(
 ): Promise<provider.ConstructResult> {
   const factory = COMPONENTS[type];
   if (!factory) {
-    throw new Error(`The runpod-ssh plugin has no component of type "${type}"; it constructs ${Object.keys(COMPONENTS).join(", ")}.`);
+    throw new Error(
+      `The runpod-ssh plugin has no component of type "${type}"; it constructs ${Object.keys(COMPONENTS).join(", ")}.`,
+    );
   }
   preparePluginProcess();
   refuseOutputsForPlainInputs(type, name, inputs);

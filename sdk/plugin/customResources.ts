@@ -39,7 +39,8 @@ export interface UrnParts {
 
 export function parseUrn(urn: string): UrnParts {
   const parts = urn.split("::");
-  if (parts.length < 4 || !parts[0].startsWith("urn:pulumi:")) throw new Error(`"${urn}" is not a Pulumi resource URN.`);
+  if (parts.length < 4 || !parts[0].startsWith("urn:pulumi:"))
+    throw new Error(`"${urn}" is not a Pulumi resource URN.`);
   const qualifiedType = parts[2];
   return {
     stack: parts[0].slice("urn:pulumi:".length),
@@ -59,7 +60,11 @@ function logicFor(urn: string): { type: CustomResourceType; logic: CrudProvider 
 }
 
 /** What the TypeScript classes put into the inputs themselves, taken from the URN here. */
-function withUrnInputs(type: CustomResourceType, urn: string, inputs: Record<string, unknown>): Record<string, unknown> {
+function withUrnInputs(
+  type: CustomResourceType,
+  urn: string,
+  inputs: Record<string, unknown>,
+): Record<string, unknown> {
   if (type !== "runpod-ssh:index:Pod" && type !== "runpod-ssh:index:AccountSshKey") return inputs;
   const out: Record<string, unknown> = { ...inputs, ownerTag: urn };
   if (type === "runpod-ssh:index:Pod" && out.name === undefined) {
@@ -91,7 +96,10 @@ export const customResources = {
     const newBag = revealSecrets(news);
     const inputs = withUrnInputs(type, urn, newBag.values);
     const result = await logic.check(oldBag.values, inputs);
-    return { inputs: conceal(type, result.inputs ?? inputs, newBag.secretKeys), failures: [...(result.failures ?? [])] };
+    return {
+      inputs: conceal(type, result.inputs ?? inputs, newBag.secretKeys),
+      failures: [...(result.failures ?? [])],
+    };
   },
 
   async diff(id: string, urn: string, olds: unknown, news: unknown): Promise<provider.DiffResult> {

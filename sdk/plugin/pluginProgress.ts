@@ -32,7 +32,10 @@ export function connectProgressToEngine(args: string[]): void {
     LogSeverity: { INFO: number };
   };
   const engineGrpc = besidePulumi("@pulumi/pulumi/proto/engine_grpc_pb") as {
-    EngineClient: new (address: string, credentials: unknown) => { log(req: unknown, cb: (err: unknown) => void): void };
+    EngineClient: new (
+      address: string,
+      credentials: unknown,
+    ) => { log(req: unknown, cb: (err: unknown) => void): void };
   };
   const client = new engineGrpc.EngineClient(address, grpc.credentials.createInsecure());
   addProgressSink((message: string, options: ProgressOptions) => {

@@ -10,12 +10,18 @@ import { PACKAGE_VERSION } from "../version";
 import type { ChildResourceClasses } from "../components/childResources";
 import { PACKAGE_SCHEMA } from "./schema";
 
-function customResourceClass(type: string): new (name: string, args: object, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource {
+function customResourceClass(
+  type: string,
+): new (name: string, args: object, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource {
   const spec = PACKAGE_SCHEMA.resources[type];
   if (!spec) throw new Error(`The package schema has no resource ${type}.`);
   const outputs = Object.keys(spec.properties ?? {});
-  const secretInputs = Object.entries(spec.inputProperties ?? {}).filter(([, p]) => p.secret).map(([k]) => k);
-  const secretOutputs = Object.entries(spec.properties ?? {}).filter(([, p]) => p.secret).map(([k]) => k);
+  const secretInputs = Object.entries(spec.inputProperties ?? {})
+    .filter(([, p]) => p.secret)
+    .map(([k]) => k);
+  const secretOutputs = Object.entries(spec.properties ?? {})
+    .filter(([, p]) => p.secret)
+    .map(([k]) => k);
   return class extends pulumi.CustomResource {
     constructor(name: string, args: object, opts?: pulumi.CustomResourceOptions) {
       const props: pulumi.Inputs = Object.fromEntries(outputs.map((k) => [k, undefined]));

@@ -35,7 +35,10 @@ export interface ProviderSettings {
 }
 
 /** The settings found in a Configure request: its `args` first, then its `variables`. */
-export function settingsFromConfigure(args: unknown, variables: Map<string, string> | Record<string, string>): ProviderSettings {
+export function settingsFromConfigure(
+  args: unknown,
+  variables: Map<string, string> | Record<string, string>,
+): ProviderSettings {
   const fromArgs = revealSecrets(args ?? {}).values;
   const vars = variables instanceof Map ? Object.fromEntries(variables) : variables;
   const pick = (key: keyof ProviderSettings): string | undefined => {
@@ -52,7 +55,10 @@ interface ConfigureRequestMessage {
   getArgs(): { toJavaScript(): unknown } | undefined;
   getVariablesMap(): { entries(): IterableIterator<[string, string]> };
 }
-type UnaryHandler = (call: { request: ConfigureRequestMessage }, callback: (error: unknown, value?: unknown) => void) => void;
+type UnaryHandler = (
+  call: { request: ConfigureRequestMessage },
+  callback: (error: unknown, value?: unknown) => void,
+) => void;
 type AddService = (this: unknown, service: unknown, implementation: Record<string, unknown>) => void;
 interface GrpcServerClass {
   prototype: { addService: AddService };
@@ -70,8 +76,9 @@ export function captureConfigure(): void {
   // The gRPC library and service definition exactly as @pulumi/pulumi's provider server loads them.
   const besidePulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
   const grpc = besidePulumi("@grpc/grpc-js") as { Server: GrpcServerClass };
-  const providerService = (besidePulumi("@pulumi/pulumi/proto/provider_grpc_pb") as { ResourceProviderService: unknown })
-    .ResourceProviderService;
+  const providerService = (
+    besidePulumi("@pulumi/pulumi/proto/provider_grpc_pb") as { ResourceProviderService: unknown }
+  ).ResourceProviderService;
   const addService = grpc.Server.prototype.addService;
   grpc.Server.prototype.addService = function (service, implementation) {
     if (service === providerService && typeof implementation.configure === "function") {

@@ -10,7 +10,15 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { buildGoExample, EXAMPLES_SOURCE, openExampleStack, shell, teammateKey, TOOLCHAIN_TIMEOUT_MS, type GoProgram } from "./harness";
+import {
+  buildGoExample,
+  EXAMPLES_SOURCE,
+  openExampleStack,
+  shell,
+  teammateKey,
+  TOOLCHAIN_TIMEOUT_MS,
+  type GoProgram,
+} from "./harness";
 
 let work: string;
 let program: GoProgram | undefined;
@@ -33,7 +41,13 @@ after(() => {
 test("examples/go under the real engine: preview, up, ssh, plugin children, secrets, destroy", async (t) => {
   const foreignKeys = [teammateKey(work, "alice@laptop")];
   const keyFile = path.join(work, "keys", "go key");
-  const stack = await openExampleStack({ example: "go", language: "go", goBinary: program!.binary, foreignKeys, config: { privateKeyFile: keyFile } });
+  const stack = await openExampleStack({
+    example: "go",
+    language: "go",
+    goBinary: program!.binary,
+    foreignKeys,
+    config: { privateKeyFile: keyFile },
+  });
   try {
     const preview = await stack.ok(["preview", "--non-interactive"]);
     assert.match(preview.output, /\+ 7 to create/, preview.output);

@@ -10,7 +10,16 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { createPythonEnv, getToolchain, openExampleStack, ROOT, shell, teammateKey, TOOLCHAIN_TIMEOUT_MS, type PythonEnv } from "./harness";
+import {
+  createPythonEnv,
+  getToolchain,
+  openExampleStack,
+  ROOT,
+  shell,
+  teammateKey,
+  TOOLCHAIN_TIMEOUT_MS,
+  type PythonEnv,
+} from "./harness";
 
 let work: string;
 let pythonEnv: PythonEnv | undefined;

@@ -46,7 +46,11 @@ test("examples/yaml under the real engine: preview, up, ssh, plugin children, se
     const started = Date.now();
     const up = await stack.ok(UP, { env: { RUNPOD_SSH_PROGRESS_EVERY_MS: "500" } });
     t.diagnostic(`pulumi up of examples/yaml (pod boot 8 s in the emulator): ${Date.now() - started} ms`);
-    assert.match(up.output, /Pod trainer-pod creating \(\d+s\) pod \S+ \(\w+\): (STARTING|RUNNING|CREATED|PROVISIONING)/, "the plugin's progress lines reach the engine");
+    assert.match(
+      up.output,
+      /Pod trainer-pod creating \(\d+s\) pod \S+ \(\w+\): (STARTING|RUNNING|CREATED|PROVISIONING)/,
+      "the plugin's progress lines reach the engine",
+    );
     const out = await stack.outputs();
     const said = await shell(String(out.sshCommand), "'echo ok-from-$RUNPOD_POD_ID'");
     assert.equal(said.trim(), `ok-from-${String(out.podId)}`, "the sshCommand output runs a remote command");
@@ -55,12 +59,20 @@ test("examples/yaml under the real engine: preview, up, ssh, plugin children, se
     const exported = (await stack.ok(["stack", "export"])).stdout;
     const resources = (JSON.parse(exported) as { deployment: { resources: StateResource[] } }).deployment.resources;
     const types = resources.map((r) => r.type).sort();
-    for (const type of ["runpod-ssh:index:SshPod", "runpod-ssh:index:SshKey", "runpod-ssh:index:Pod", "runpod-ssh:index:AccountSshKey", "runpod-ssh:index:LocalKeyFile"]) {
+    for (const type of [
+      "runpod-ssh:index:SshPod",
+      "runpod-ssh:index:SshKey",
+      "runpod-ssh:index:Pod",
+      "runpod-ssh:index:AccountSshKey",
+      "runpod-ssh:index:LocalKeyFile",
+    ]) {
       assert.ok(types.includes(type), `${type} is in the state: ${types.join(", ")}`);
     }
     assert.ok(!types.some((type) => type.includes("dynamic")), "no dynamic provider resource");
     assert.ok(!exported.includes(stack.emulator.apiKey), "no API key in the state");
-    const keyBody = String(out.privateKeyOpenssh).split("\n").filter((l) => l.length > 40)[1];
+    const keyBody = String(out.privateKeyOpenssh)
+      .split("\n")
+      .filter((l) => l.length > 40)[1];
     assert.ok(keyBody && !exported.includes(keyBody), "no private key material in the state");
     const hidden = await stack.ok(["stack", "output", "privateKeyOpenssh"]);
     assert.doesNotMatch(hidden.stdout, /PRIVATE KEY/, "the private key output is a secret");
@@ -100,7 +112,10 @@ test("a YAML fleet: one SshKey shared by two SshPods (a resource reference), reg
     const writes = stack.emulator.requests.filter((r) => r.method !== "GET");
     const keyWrite = writes.findIndex((r) => r.path.includes("ssh-keys"));
     const firstPod = writes.findIndex((r) => r.method === "POST" && r.path.endsWith("/pods"));
-    assert.ok(keyWrite >= 0 && keyWrite < firstPod, "the key was registered on the account before the first pod was created");
+    assert.ok(
+      keyWrite >= 0 && keyWrite < firstPod,
+      "the key was registered on the account before the first pod was created",
+    );
 
     await stack.ok(["destroy", "--yes", "--skip-preview", "--non-interactive"]);
     assert.deepEqual(stack.emulator.pods(), []);

@@ -43,52 +43,84 @@ function keyPair(dir: string, comment: string): { publicKey: string; privateKeyF
 }
 
 function sshRun(outs: Bag, privateKeyFile: string, command: string): string {
-  return execFileSync("ssh", [
-    "-p", String(outs.sshPort), "-i", privateKeyFile, "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
-    "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", `${String(outs.sshUser)}@${String(outs.publicIp)}`, command,
-  ], { encoding: "utf8", timeout: 30_000 }).trim();
+  return execFileSync(
+    "ssh",
+    [
+      "-p",
+      String(outs.sshPort),
+      "-i",
+      privateKeyFile,
+      "-o",
+      "IdentitiesOnly=yes",
+      "-o",
+      "StrictHostKeyChecking=no",
+      "-o",
+      "UserKnownHostsFile=/dev/null",
+      "-o",
+      "LogLevel=ERROR",
+      `${String(outs.sshUser)}@${String(outs.publicIp)}`,
+      command,
+    ],
+    { encoding: "utf8", timeout: 30_000 },
+  ).trim();
 }
 
 test("AccountSshKey: check, create, read, diff, update, delete through the plugin; other keys untouched", async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plugin-keys-"));
   const foreign = [keyPair(dir, "alice@laptop").publicKey];
   const own = keyPair(dir, "trainer");
-  await withPlugin(async ({ plugin, emulator }) => {
-    const urn = urnOf("runpod-ssh:index:AccountSshKey", "trainer-key");
-    const bad = await plugin.check(urn, {}, { publicKey: "SHA256:abc" });
-    assert.deepEqual(bad.failures.map((f) => f.property), ["publicKey"], "a fingerprint is refused, naming publicKey");
+  await withPlugin(
+    async ({ plugin, emulator }) => {
+      const urn = urnOf("runpod-ssh:index:AccountSshKey", "trainer-key");
+      const bad = await plugin.check(urn, {}, { publicKey: "SHA256:abc" });
+      assert.deepEqual(
+        bad.failures.map((f) => f.property),
+        ["publicKey"],
+        "a fingerprint is refused, naming publicKey",
+      );
 
-    const checked = await plugin.check(urn, {}, { publicKey: `  ${own.publicKey}\r\n`, comment: "ci@plugin" });
-    assert.deepEqual(checked.failures, []);
-    assert.equal(checked.inputs.publicKey, own.publicKey, "the key line is normalized");
-    assert.equal(checked.inputs.ownerTag, urn, "the owner tag is the resource's URN");
+      const checked = await plugin.check(urn, {}, { publicKey: `  ${own.publicKey}\r\n`, comment: "ci@plugin" });
+      assert.deepEqual(checked.failures, []);
+      assert.equal(checked.inputs.publicKey, own.publicKey, "the key line is normalized");
+      assert.equal(checked.inputs.ownerTag, urn, "the owner tag is the resource's URN");
 
-    const created = await plugin.create(urn, checked.inputs);
-    assert.match(created.id, /^SHA256:/);
-    assert.equal(emulator.accountKeys().length, 2);
-    assert.deepEqual(emulator.accountKeys().slice(0, 1), foreign, "the other key is kept as it was");
-    assert.ok(emulator.accountKeys()[1].startsWith(own.publicKey.split(" ").slice(0, 2).join(" ")));
-    assert.match(emulator.accountKeys()[1], /ci@plugin/);
+      const created = await plugin.create(urn, checked.inputs);
+      assert.match(created.id, /^SHA256:/);
+      assert.equal(emulator.accountKeys().length, 2);
+      assert.deepEqual(emulator.accountKeys().slice(0, 1), foreign, "the other key is kept as it was");
+      assert.ok(emulator.accountKeys()[1].startsWith(own.publicKey.split(" ").slice(0, 2).join(" ")));
+      assert.match(emulator.accountKeys()[1], /ci@plugin/);
 
-    const read = await plugin.read(created.id, urn, created.properties);
-    assert.equal(read.id, created.id);
-    assert.equal(read.properties.fingerprint, created.properties.fingerprint);
+      const read = await plugin.read(created.id, urn, created.properties);
+      assert.equal(read.id, created.id);
+      assert.equal(read.properties.fingerprint, created.properties.fingerprint);
 
-    const comment = await plugin.diff(created.id, urn, created.properties, { ...checked.inputs, comment: "ci@elsewhere" });
-    assert.deepEqual([comment.changes, comment.replaces], ["some", []], "a new comment updates in place");
-    const other = keyPair(dir, "other");
-    const replace = await plugin.diff(created.id, urn, created.properties, { ...checked.inputs, publicKey: other.publicKey });
-    assert.deepEqual(replace.replaces, ["publicKey"], "another key replaces");
+      const comment = await plugin.diff(created.id, urn, created.properties, {
+        ...checked.inputs,
+        comment: "ci@elsewhere",
+      });
+      assert.deepEqual([comment.changes, comment.replaces], ["some", []], "a new comment updates in place");
+      const other = keyPair(dir, "other");
+      const replace = await plugin.diff(created.id, urn, created.properties, {
+        ...checked.inputs,
+        publicKey: other.publicKey,
+      });
+      assert.deepEqual(replace.replaces, ["publicKey"], "another key replaces");
 
-    const updated = await plugin.update(created.id, urn, created.properties, { ...checked.inputs, comment: "ci@elsewhere" });
-    assert.match(String(updated.registeredKey), /ci@elsewhere/);
-    assert.ok(emulator.accountKeys().some((k) => k.includes("ci@elsewhere")));
+      const updated = await plugin.update(created.id, urn, created.properties, {
+        ...checked.inputs,
+        comment: "ci@elsewhere",
+      });
+      assert.match(String(updated.registeredKey), /ci@elsewhere/);
+      assert.ok(emulator.accountKeys().some((k) => k.includes("ci@elsewhere")));
 
-    await plugin.delete(created.id, urn, updated);
-    assert.deepEqual(emulator.accountKeys(), foreign, "exactly the keys the account held before");
-    const gone = await plugin.read(created.id, urn, updated);
-    assert.equal(gone.id, "", "read reports the key gone");
-  }, { foreignKeys: foreign });
+      await plugin.delete(created.id, urn, updated);
+      assert.deepEqual(emulator.accountKeys(), foreign, "exactly the keys the account held before");
+      const gone = await plugin.read(created.id, urn, updated);
+      assert.equal(gone.id, "", "read reports the key gone");
+    },
+    { foreignKeys: foreign },
+  );
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
@@ -97,11 +129,22 @@ test("Pod: check fills name and owner, create waits for SSH, read, diff, update 
     const key = keyPair(dir, "pod-user");
     const urn = urnOf("runpod-ssh:index:Pod", "trainer");
     const bad = await plugin.check(urn, {}, { gpu: { id: "NVIDIA GeForce RTX 4090" }, ports: ["22/udp"] });
-    assert.ok(bad.failures.some((f) => f.property === "image"), "a missing image is named");
-    assert.ok(bad.failures.some((f) => f.property.startsWith("ports")), "a UDP port is named");
+    assert.ok(
+      bad.failures.some((f) => f.property === "image"),
+      "a missing image is named",
+    );
+    assert.ok(
+      bad.failures.some((f) => f.property.startsWith("ports")),
+      "a UDP port is named",
+    );
     assert.equal(emulator.requests.length, 0, "check makes no API call");
 
-    const news = { image: "runpod/pytorch:2.4.0", gpu: { id: "NVIDIA GeForce RTX 4090" }, sshPublicKeys: [key.publicKey], env: { TOKEN: secret("s3cret"), STAGE: "one" } };
+    const news = {
+      image: "runpod/pytorch:2.4.0",
+      gpu: { id: "NVIDIA GeForce RTX 4090" },
+      sshPublicKeys: [key.publicKey],
+      env: { TOKEN: secret("s3cret"), STAGE: "one" },
+    };
     const checked = await plugin.check(urn, {}, news);
     assert.deepEqual(checked.failures, []);
     assert.equal(checked.inputs.name, "plugin-test-dev-trainer", "default name <project>-<stack>-<name>");
@@ -112,9 +155,17 @@ test("Pod: check fills name and owner, create waits for SSH, read, diff, update 
     const outs = created.properties;
     assert.equal(outs.status, "RUNNING");
     assert.ok(isSecret(outs.env), "the secret env leaves as a secret");
-    assert.equal(sshRun(outs, key.privateKeyFile, "echo ok-$RUNPOD_POD_ID"), `ok-${created.id}`, "the pod is SSH-ready");
+    assert.equal(
+      sshRun(outs, key.privateKeyFile, "echo ok-$RUNPOD_POD_ID"),
+      `ok-${created.id}`,
+      "the pod is SSH-ready",
+    );
     assert.equal(emulator.pods()[0].name, "plugin-test-dev-trainer");
-    assert.deepEqual([emulator.pods()[0].env.STAGE, emulator.pods()[0].env.TOKEN], ["one", "s3cret"], "the env reached the pod");
+    assert.deepEqual(
+      [emulator.pods()[0].env.STAGE, emulator.pods()[0].env.TOKEN],
+      ["one", "s3cret"],
+      "the env reached the pod",
+    );
 
     const read = await plugin.read(created.id, urn, outs);
     assert.equal(read.id, created.id);
@@ -132,7 +183,11 @@ test("Pod: check fills name and owner, create waits for SSH, read, diff, update 
     const updated = await plugin.update(created.id, urn, outs, envChange);
     assert.equal(emulator.pods()[0].env.STAGE, "two");
     assert.notEqual(updated.sshPort, outs.sshPort, "the container reset's new port is reported");
-    assert.equal(sshRun(updated, key.privateKeyFile, "echo ok-$RUNPOD_POD_ID"), `ok-${created.id}`, "SSH works again after the reset");
+    assert.equal(
+      sshRun(updated, key.privateKeyFile, "echo ok-$RUNPOD_POD_ID"),
+      `ok-${created.id}`,
+      "SSH works again after the reset",
+    );
 
     await plugin.delete(created.id, urn, updated);
     assert.deepEqual(emulator.pods(), [], "no pod left");
@@ -158,7 +213,9 @@ test("LocalKeyFile: the secret content stays secret, the file is written 0600, m
     assert.equal((await plugin.read(created.id, urn, created.properties)).id, created.id);
 
     const moved = path.join(dir, "keys", "moved");
-    assert.deepEqual((await plugin.diff(created.id, urn, created.properties, { path: moved, content })).replaces, ["path"]);
+    assert.deepEqual((await plugin.diff(created.id, urn, created.properties, { path: moved, content })).replaces, [
+      "path",
+    ]);
     const other = fs.readFileSync(keyPair(dir, "other-key").privateKeyFile, "utf8");
     const rewrite = await plugin.diff(created.id, urn, created.properties, { path: file, content: secret(other) });
     assert.deepEqual([rewrite.changes, rewrite.replaces], ["some", []]);
@@ -191,7 +248,11 @@ test("SshPassword: default length, the password leaves as a secret (also from re
 test("configuration: the environment works without Configure; no key at all names runpod-ssh:token", async () => {
   const emulator = await startEmulator({ timings: TIMINGS });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "plugin-config-"));
-  const fromEnv = await PluginClient.start({ RUNPOD_API_KEY: emulator.apiKey, RUNPOD_API_URL: emulator.url, RUNPOD_SSH_KEY_SETTLE_MS: "50" });
+  const fromEnv = await PluginClient.start({
+    RUNPOD_API_KEY: emulator.apiKey,
+    RUNPOD_API_URL: emulator.url,
+    RUNPOD_SSH_KEY_SETTLE_MS: "50",
+  });
   const noKey = await PluginClient.start({ RUNPOD_API_KEY: "", RUNPOD_API_URL: emulator.url });
   try {
     const key = keyPair(dir, "env-key");
@@ -218,7 +279,10 @@ test("configuration: the environment works without Configure; no key at all name
 test("an unknown resource type is refused with the types the plugin serves", async () => {
   const plugin = await PluginClient.start();
   try {
-    await assert.rejects(plugin.check(urnOf("runpod-ssh:index:Volume", "v"), {}, {}), /no custom resource of type "runpod-ssh:index:Volume".*runpod-ssh:index:Pod/);
+    await assert.rejects(
+      plugin.check(urnOf("runpod-ssh:index:Volume", "v"), {}, {}),
+      /no custom resource of type "runpod-ssh:index:Volume".*runpod-ssh:index:Pod/,
+    );
   } finally {
     await plugin.stop();
   }

@@ -15,10 +15,16 @@ export const PLUGIN_BIN = path.join(ROOT, "bin", "pulumi-resource-runpod-ssh");
 // The stubs and gRPC library exactly as @pulumi/pulumi loads them (its own dependencies), typed by its .d.ts files.
 const besidePulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
 const grpc = besidePulumi("@grpc/grpc-js") as typeof import("@grpc/grpc-js");
-const providerGrpc = besidePulumi("@pulumi/pulumi/proto/provider_grpc_pb") as typeof import("@pulumi/pulumi/proto/provider_grpc_pb");
+const providerGrpc = besidePulumi(
+  "@pulumi/pulumi/proto/provider_grpc_pb",
+) as typeof import("@pulumi/pulumi/proto/provider_grpc_pb");
 const providerPb = besidePulumi("@pulumi/pulumi/proto/provider_pb") as typeof pb;
-const structPb = besidePulumi("google-protobuf/google/protobuf/struct_pb") as typeof import("google-protobuf/google/protobuf/struct_pb");
-const emptyPb = besidePulumi("google-protobuf/google/protobuf/empty_pb") as typeof import("google-protobuf/google/protobuf/empty_pb");
+const structPb = besidePulumi(
+  "google-protobuf/google/protobuf/struct_pb",
+) as typeof import("google-protobuf/google/protobuf/struct_pb");
+const emptyPb = besidePulumi(
+  "google-protobuf/google/protobuf/empty_pb",
+) as typeof import("google-protobuf/google/protobuf/empty_pb");
 type JsonObject = Parameters<typeof structPb.Struct.fromJavaScript>[0];
 type Client = InstanceType<typeof providerGrpc.ResourceProviderClient>;
 type ServiceError = import("@grpc/grpc-js").ServiceError;
@@ -88,7 +94,10 @@ export class PluginClient {
    * started: by default the executable plugin, as the engine starts it.
    */
   static async start(env: NodeJS.ProcessEnv = {}, command: string[] = [PLUGIN_BIN]): Promise<PluginClient> {
-    const child = spawn(command[0], command.slice(1), { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(command[0], command.slice(1), {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
     const port = await new Promise<number>((resolve, reject) => {
@@ -117,11 +126,17 @@ export class PluginClient {
 
   getSchema(): Promise<Bag> {
     const req = new providerPb.GetSchemaRequest();
-    return this.call<pb.GetSchemaResponse, Bag>((cb) => this.client.getSchema(req, cb), (r) => JSON.parse(r.getSchema()) as Bag);
+    return this.call<pb.GetSchemaResponse, Bag>(
+      (cb) => this.client.getSchema(req, cb),
+      (r) => JSON.parse(r.getSchema()) as Bag,
+    );
   }
 
   getPluginInfo(): Promise<string> {
-    return this.call<PluginInfo, string>((cb) => this.client.getPluginInfo(new emptyPb.Empty(), cb), (r) => r.getVersion());
+    return this.call<PluginInfo, string>(
+      (cb) => this.client.getPluginInfo(new emptyPb.Empty(), cb),
+      (r) => r.getVersion(),
+    );
   }
 
   /** Configure as the engine sends it: the stack's `runpod-ssh:*` config as variables and as args. */
@@ -136,7 +151,10 @@ export class PluginClient {
     req.setArgs(struct(args));
     req.setAcceptsecrets(true);
     req.setAcceptresources(true);
-    return this.call<pb.ConfigureResponse, undefined>((cb) => this.client.configure(req, cb), () => undefined);
+    return this.call<pb.ConfigureResponse, undefined>(
+      (cb) => this.client.configure(req, cb),
+      () => undefined,
+    );
   }
 
   check(urn: string, olds: Bag, news: Bag): Promise<Checked> {
@@ -144,10 +162,13 @@ export class PluginClient {
     req.setUrn(urn);
     req.setOlds(struct(olds));
     req.setNews(struct(news));
-    return this.call<pb.CheckResponse, Checked>((cb) => this.client.check(req, cb), (r) => ({
-      inputs: bag(r.getInputs()),
-      failures: r.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
-    }));
+    return this.call<pb.CheckResponse, Checked>(
+      (cb) => this.client.check(req, cb),
+      (r) => ({
+        inputs: bag(r.getInputs()),
+        failures: r.getFailuresList().map((f) => ({ property: f.getProperty(), reason: f.getReason() })),
+      }),
+    );
   }
 
   diff(id: string, urn: string, olds: Bag, news: Bag): Promise<DiffAnswer> {
@@ -157,11 +178,15 @@ export class PluginClient {
     req.setOlds(struct(olds));
     req.setNews(struct(news));
     const changes = providerPb.DiffResponse.DiffChanges;
-    return this.call<pb.DiffResponse, DiffAnswer>((cb) => this.client.diff(req, cb), (r) => ({
-      changes: r.getChanges() === changes.DIFF_SOME ? "some" : r.getChanges() === changes.DIFF_NONE ? "none" : "unknown",
-      replaces: r.getReplacesList(),
-      deleteBeforeReplace: r.getDeletebeforereplace(),
-    }));
+    return this.call<pb.DiffResponse, DiffAnswer>(
+      (cb) => this.client.diff(req, cb),
+      (r) => ({
+        changes:
+          r.getChanges() === changes.DIFF_SOME ? "some" : r.getChanges() === changes.DIFF_NONE ? "none" : "unknown",
+        replaces: r.getReplacesList(),
+        deleteBeforeReplace: r.getDeletebeforereplace(),
+      }),
+    );
   }
 
   create(urn: string, properties: Bag): Promise<Stored> {
@@ -187,7 +212,10 @@ export class PluginClient {
     req.setUrn(urn);
     req.setOlds(struct(olds));
     req.setNews(struct(news));
-    return this.call<pb.UpdateResponse, Bag>((cb) => this.client.update(req, cb), (r) => bag(r.getProperties()));
+    return this.call<pb.UpdateResponse, Bag>(
+      (cb) => this.client.update(req, cb),
+      (r) => bag(r.getProperties()),
+    );
   }
 
   delete(id: string, urn: string, properties: Bag): Promise<void> {
@@ -195,7 +223,10 @@ export class PluginClient {
     req.setId(id);
     req.setUrn(urn);
     req.setProperties(struct(properties));
-    return this.call<Empty, undefined>((cb) => this.client.delete(req, cb), () => undefined);
+    return this.call<Empty, undefined>(
+      (cb) => this.client.delete(req, cb),
+      () => undefined,
+    );
   }
 
   /** Closes the connection and stops the plugin. */

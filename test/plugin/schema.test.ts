@@ -22,14 +22,26 @@ const COMPONENTS = ["SshKey", "SshPod"].map((n) => `runpod-ssh:index:${n}`);
 
 test("the committed schema is exactly what the TypeScript sources generate (run `npm run schema` after editing docs)", () => {
   const generated = schemaText(buildSchema());
-  assert.equal(fs.readFileSync(SCHEMA_FILE, "utf8"), generated, "sdk/plugin/schema.json is out of date: run `npm run schema`");
+  assert.equal(
+    fs.readFileSync(SCHEMA_FILE, "utf8"),
+    generated,
+    "sdk/plugin/schema.json is out of date: run `npm run schema`",
+  );
 });
 
 test("GetSchema serves the committed schema, from the executable plugin and from the source-based folder", async () => {
-  const runPlugin = path.join(path.dirname(require.resolve("@pulumi/pulumi/package.json")), "cmd", "run-plugin", "index.js");
+  const runPlugin = path.join(
+    path.dirname(require.resolve("@pulumi/pulumi/package.json")),
+    "cmd",
+    "run-plugin",
+    "index.js",
+  );
   const forms = [
     { label: "bin/pulumi-resource-runpod-ssh", command: undefined },
-    { label: "provider/ (PulumiPlugin.yaml) through @pulumi/pulumi's run-plugin", command: [process.execPath, runPlugin, path.join(ROOT, "provider")] },
+    {
+      label: "provider/ (PulumiPlugin.yaml) through @pulumi/pulumi's run-plugin",
+      command: [process.execPath, runPlugin, path.join(ROOT, "provider")],
+    },
   ];
   for (const form of forms) {
     const plugin = await PluginClient.start({}, form.command);
@@ -48,7 +60,9 @@ function allProperties(schema: PackageSchema): Array<[string, SchemaProperty]> {
     for (const [name, p] of Object.entries(resource.inputProperties)) out.push([`${token} input ${name}`, p]);
     for (const [name, p] of Object.entries(resource.properties)) out.push([`${token} output ${name}`, p]);
   }
-  for (const [token, type] of Object.entries(schema.types) as Array<[string, { properties?: Record<string, SchemaProperty> }]>) {
+  for (const [token, type] of Object.entries(schema.types) as Array<
+    [string, { properties?: Record<string, SchemaProperty> }]
+  >) {
     for (const [name, p] of Object.entries(type.properties ?? {})) out.push([`${token}.${name}`, p]);
   }
   for (const [name, p] of Object.entries(schema.config.variables)) out.push([`config ${name}`, p]);
@@ -58,9 +72,11 @@ function allProperties(schema: PackageSchema): Array<[string, SchemaProperty]> {
 test("every resource, input and output is documented; each custom resource input says how a change applies", () => {
   assert.deepEqual(Object.keys(committed.resources).sort(), [...CUSTOM, ...COMPONENTS].sort());
   assert.equal(committed.version, PACKAGE_VERSION);
-  for (const [token, resource] of Object.entries(committed.resources)) assert.ok(resource.description.length > 20, `${token} is described`);
+  for (const [token, resource] of Object.entries(committed.resources))
+    assert.ok(resource.description.length > 20, `${token} is described`);
   for (const [where, p] of allProperties(committed)) assert.ok(p.description.length > 10, `${where} is documented`);
-  const howItApplies = /replace|update|in place|no API call|outputs only|resets the container|rewrites|moves|new password|adds or removes/i;
+  const howItApplies =
+    /replace|update|in place|no API call|outputs only|resets the container|rewrites|moves|new password|adds or removes/i;
   for (const token of CUSTOM) {
     for (const [name, p] of Object.entries(committed.resources[token].inputProperties)) {
       assert.match(p.description, howItApplies, `${token} input ${name} says what a change does`);
@@ -69,7 +85,10 @@ test("every resource, input and output is documented; each custom resource input
 });
 
 test("secrets, enums and resource references are marked", () => {
-  const secrets = allProperties(committed).filter(([, p]) => p.secret).map(([where]) => where).sort();
+  const secrets = allProperties(committed)
+    .filter(([, p]) => p.secret)
+    .map(([where]) => where)
+    .sort();
   assert.deepEqual(secrets, [
     "config token",
     "runpod-ssh:index:LocalKeyFile input content",
@@ -80,11 +99,18 @@ test("secrets, enums and resource references are marked", () => {
   ]);
   const enumValues = (ref: string | undefined) =>
     (committed.types[ref!.replace("#/types/", "")] as { enum: Array<{ value: string }> }).enum.map((e) => e.value);
-  assert.deepEqual(enumValues(committed.resources["runpod-ssh:index:Pod"].inputProperties.cloud.$ref), ["SECURE", "COMMUNITY"]);
+  assert.deepEqual(enumValues(committed.resources["runpod-ssh:index:Pod"].inputProperties.cloud.$ref), [
+    "SECURE",
+    "COMMUNITY",
+  ]);
   const sshPod = committed.resources["runpod-ssh:index:SshPod"];
   assert.deepEqual(enumValues(sshPod.inputProperties.sshdMode.$ref), ["image", "bootstrap"]);
   assert.deepEqual(enumValues(sshPod.inputProperties.hostKeyChecking.$ref), ["accept-new", "strict", "off"]);
-  assert.equal(sshPod.inputProperties.sshKey.$ref, "#/resources/runpod-ssh:index:SshKey", "a shared key is a resource reference");
+  assert.equal(
+    sshPod.inputProperties.sshKey.$ref,
+    "#/resources/runpod-ssh:index:SshKey",
+    "a shared key is a resource reference",
+  );
   assert.equal(sshPod.isComponent, true);
   assert.equal(committed.resources["runpod-ssh:index:Pod"].inputProperties.disk.type, "integer");
   assert.equal(sshPod.inputProperties.sshPublicKeys, undefined, "SshPod sets the keys itself");
@@ -94,9 +120,16 @@ test("secrets, enums and resource references are marked", () => {
 /** A value of the schema type that differs from `current`. */
 function changedValue(p: SchemaProperty, current: unknown): unknown {
   if (p.$ref?.startsWith("#/types/")) {
-    const type = committed.types[p.$ref.slice("#/types/".length)] as { enum?: Array<{ value: string }>; properties?: Record<string, SchemaProperty> };
+    const type = committed.types[p.$ref.slice("#/types/".length)] as {
+      enum?: Array<{ value: string }>;
+      properties?: Record<string, SchemaProperty>;
+    };
     // The last value: the first is the default where there is one (an unset input already means it).
-    if (type.enum) return type.enum.map((e) => e.value).reverse().find((v) => v !== current);
+    if (type.enum)
+      return type.enum
+        .map((e) => e.value)
+        .reverse()
+        .find((v) => v !== current);
     // An object changes in the fields it has (a mount keeps its kind), or gets every field when it had none.
     const had = current && typeof current === "object" ? (current as Bag) : undefined;
     const fields = Object.entries(type.properties ?? {}).filter(([k]) => !had || k in had);
@@ -124,13 +157,28 @@ test("replace-on-change marks are the truth: the plugin's diff replaces on any c
   fs.rmSync(dir, { recursive: true, force: true });
   const base: Record<string, Bag> = {
     "runpod-ssh:index:AccountSshKey": { publicKey, comment: "c" },
-    "runpod-ssh:index:Pod": { name: "p", image: "img:1", gpu: { id: "G1" }, mounts: { persistent: { size: 20, path: "/workspace" } } },
-    "runpod-ssh:index:LocalKeyFile": { path: "/tmp/k", content: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n" },
+    "runpod-ssh:index:Pod": {
+      name: "p",
+      image: "img:1",
+      gpu: { id: "G1" },
+      mounts: { persistent: { size: 20, path: "/workspace" } },
+    },
+    "runpod-ssh:index:LocalKeyFile": {
+      path: "/tmp/k",
+      content: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
+    },
     "runpod-ssh:index:SshPassword": { length: 24 },
   };
   const marked = (token: string) =>
-    Object.entries(committed.resources[token].inputProperties).filter(([, p]) => p.replaceOnChanges).map(([k]) => k).sort();
-  assert.deepEqual(marked("runpod-ssh:index:Pod"), [...REPLACE_ON_CHANGE].sort(), "Pod's marks are its provider's replace list");
+    Object.entries(committed.resources[token].inputProperties)
+      .filter(([, p]) => p.replaceOnChanges)
+      .map(([k]) => k)
+      .sort();
+  assert.deepEqual(
+    marked("runpod-ssh:index:Pod"),
+    [...REPLACE_ON_CHANGE].sort(),
+    "Pod's marks are its provider's replace list",
+  );
   const plugin = await PluginClient.start();
   try {
     for (const token of CUSTOM) {
