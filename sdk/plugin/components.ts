@@ -37,7 +37,7 @@ function refuseOutputsForPlainInputs(type: string, name: string, inputs: pulumi.
     if (property.plain && pulumi.Output.isInstance(inputs[key])) {
       throw new Error(
         `${component} "${name}": ${key} must be a plain value written in the program, not a secret or the output of ` +
-          "another resource (it decides which resources are created, before any of them exist).",
+          `another resource: ${component} uses it while it builds its resources, before any output exists.`,
       );
     }
   }

@@ -149,3 +149,18 @@ test("YAML: invalid inputs reach the user as readable messages naming each input
     await stack.close();
   }
 });
+
+test("YAML: an output of another resource given where a plain value is needed is refused, naming the input", async () => {
+  const stack = await openExampleStack({
+    example: "yaml-plain-input",
+    language: "yaml",
+    programDir: { source: path.join(ROOT, "test", "engine", "programs", "yaml-plain-input"), built: "" },
+  });
+  try {
+    const result = await stack.run(["preview", "--non-interactive"]);
+    assert.notEqual(result.code, 0, "preview fails");
+    assert.match(result.output, /SshPod "trainer": hostAlias must be a plain value written in the program/);
+  } finally {
+    await stack.close();
+  }
+});
