@@ -15,6 +15,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import {
+  ToolchainError,
   ensureToolchain,
   goStep,
   goVersion,
@@ -72,8 +73,18 @@ async function buildYamlHost(version: string, log: Log): Promise<string> {
   );
   const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" };
   const started = Date.now();
+  let go: string;
+  try {
+    go = await goVersion();
+  } catch {
+    throw new ToolchainError(
+      "Pulumi's YAML language host (pulumi-language-yaml) is neither beside the Pulumi CLI nor on PATH, and `go` is " +
+        "not installed, so it cannot be built. Install Go 1.26 or newer (https://go.dev/dl/), or install the Pulumi " +
+        "CLI (https://www.pulumi.com/docs/install/), which ships the YAML host.",
+    );
+  }
   log(
-    `building Pulumi's YAML language host v${version} with ${await goVersion()} into ${binDir} ` +
+    `building Pulumi's YAML language host v${version} with ${go} into ${binDir} ` +
       "(about a minute with warm Go caches)",
   );
   log(`  step 1/2: resolving ${YAML_MODULE}@v${version} through the Go module proxy`);
