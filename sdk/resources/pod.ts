@@ -27,13 +27,13 @@ export interface PodGpuArgs {
    * A placement filter, not a request: the pod may get more. Default: no filter (any machine of the GPU type).
    * A value no machine meets is refused like missing capacity. Changing it replaces the pod.
    */
-  minRamPerGpu?: pulumi.Input<number>;
+  minRamPerGpu?: pulumi.Input<Integer>;
   /**
    * Only machines with at least this many host vCPUs per GPU (a whole number, at least 1), e.g. `8`. A placement
    * filter, not a request: the pod may get more. Default: no filter. A value no machine meets is refused like
    * missing capacity. Changing it replaces the pod.
    */
-  minVcpuCountPerGpu?: pulumi.Input<number>;
+  minVcpuCountPerGpu?: pulumi.Input<Integer>;
 }
 
 /** CPU pod selection. */
