@@ -4,7 +4,7 @@
  * `sshCommand` output runs a remote command, the children are the plugin's own resources (no dynamic provider),
  * secrets stay secret, a second up changes nothing, destroy leaves no pod and the account's keys as they were.
  */
-import { test, before } from "node:test";
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -20,6 +20,10 @@ before(
   },
   { timeout: TOOLCHAIN_TIMEOUT_MS },
 );
+
+after(() => {
+  if (work) fs.rmSync(work, { recursive: true, force: true });
+});
 
 const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
 
