@@ -165,6 +165,8 @@ export function podChange(olds: Record<string, unknown>, news: Record<string, un
   ) {
     replaces.push("mounts");
   }
-  const updates = [...UPDATE_IN_PLACE, ...ACTION_ON_CHANGE, ...BEHAVIOUR_ONLY].filter((k) => changed(k) && !replaces.includes(k));
+  const updates = [...UPDATE_IN_PLACE, ...ACTION_ON_CHANGE, ...BEHAVIOUR_ONLY].filter(
+    (k) => changed(k) && !replaces.includes(k),
+  );
   return { replaces, updates };
 }

@@ -23,7 +23,10 @@ export interface PowerOptions {
 const STARTING = new Set(["PROVISIONING", "STARTING", "RUNNING", "CREATED"]);
 
 function gone(label: string, podId: string, action: string): Error {
-  return new Error(`Pod ${label} (${podId}) was terminated outside Pulumi, so it cannot be ${action}. Run \`pulumi refresh\`, then \`pulumi up\` creates it again.`);
+  return new Error(
+    `Pod ${label} (${podId}) was terminated outside Pulumi, so it cannot be ${action}. Run \`pulumi refresh\`, ` +
+      "then `pulumi up` creates it again.",
+  );
 }
 
 /** Sends `action`; a 409 is answered with the pod as it is now (the caller decides whether that is fine). */
@@ -63,7 +66,11 @@ export async function stopPod(client: RunpodClient, podId: string, options: Powe
  * Starts a stopped pod (EXITED or ERROR). A pod already starting or running is left as it is. The caller then
  * waits for SSH with `startedFromStop` (the status may read EXITED for a moment after the action).
  */
-export async function startPod(client: RunpodClient, podId: string, options: Pick<PowerOptions, "label">): Promise<Pod> {
+export async function startPod(
+  client: RunpodClient,
+  podId: string,
+  options: Pick<PowerOptions, "label">,
+): Promise<Pod> {
   const pod = await client.getPod(podId);
   if (STARTING.has(pod.status)) return pod;
   if (pod.status === "TERMINATED") throw gone(options.label, podId, "started");

@@ -117,7 +117,11 @@ function hint(pod: Pod | undefined, allowProxyOnly: boolean): string {
 }
 
 /** Waits until the pod accepts SSH (see the file comment). Resolves with the last pod state seen. */
-export async function waitForPodReady(client: RunpodClient, podId: string, options: ReadinessOptions): Promise<ReadyPod> {
+export async function waitForPodReady(
+  client: RunpodClient,
+  podId: string,
+  options: ReadinessOptions,
+): Promise<ReadyPod> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const waitForSsh = options.waitForSsh ?? true;
@@ -182,9 +186,8 @@ export async function waitForPodReady(client: RunpodClient, podId: string, optio
     lastPod = pod;
 
     if (pod.status === "ERROR") await fail("error", "went to ERROR while starting.");
-    if (pod.status === "EXITED" && stillStopped && Date.now() - started < (options.startedFromStop?.graceMs ?? 60_000)) {
-      continue;
-    }
+    const startGraceMs = options.startedFromStop?.graceMs ?? 60_000;
+    if (pod.status === "EXITED" && stillStopped && Date.now() - started < startGraceMs) continue;
     stillStopped = false;
     if (pod.status === "EXITED") await fail("exited", "exited while starting (its container stopped; check the image and start command).");
     if (pod.status === "TERMINATED") await fail("gone", "was terminated while starting.");
@@ -214,10 +217,13 @@ export async function waitForPodReady(client: RunpodClient, podId: string, optio
           const banner = await readSshBanner(direct.host, direct.port, Math.min(3000, Math.max(200, deadline - Date.now())));
           lastBanner = `${direct.host}:${direct.port}: ${banner.detail}`;
           if (banner.ok) {
-            const scan = await scanHostKeys(direct.host, direct.port, Math.min(5000, Math.max(1000, deadline - Date.now())));
+            const scanMs = Math.min(5000, Math.max(1000, deadline - Date.now()));
+            const scan = await scanHostKeys(direct.host, direct.port, scanMs);
             if (scan.keys.length > 0) return { pod, hostKeys: scan.keys };
             if (scan.toolMissing) {
-              const note = `the host keys of pod ${options.label} (${podId}) were not read: ${scan.detail}. Its commands trust the host key on first use (accept-new) instead of pinning it.`;
+              const note =
+                `the host keys of pod ${options.label} (${podId}) were not read: ${scan.detail}. Its commands ` +
+                "trust the host key on first use (accept-new) instead of pinning it.";
               return { pod, hostKeys: [], hostKeyNote: note };
             }
             lastBanner += `, but its host keys could not be read: ${scan.detail}`;

@@ -125,7 +125,12 @@ function readinessOptions(inputs: PodInputs, extra: Partial<ReadinessOptions> = 
 }
 
 /** Waits for SSH and reports a note about the host keys (not read) where the user sees it. */
-async function waitReady(client: RunpodClient, inputs: PodInputs, podId: string, extra: Partial<ReadinessOptions> = {}): Promise<ReadyPod> {
+async function waitReady(
+  client: RunpodClient,
+  inputs: PodInputs,
+  podId: string,
+  extra: Partial<ReadinessOptions> = {},
+): Promise<ReadyPod> {
   const ready = await waitForPodReady(client, podId, readinessOptions(inputs, extra));
   if (ready.hostKeyNote) reportProgress(ready.hostKeyNote, { urn: inputs.ownerTag });
   return ready;
@@ -235,6 +240,8 @@ export const podProvider = {
     // env replaces the WHOLE env on Runpod: always send all of it, with the key variables and the owner tag.
     if (changed.has("env")) body.env = { ...podEnv(spec), [OWNER_ENV]: news.ownerTag };
     const label = news.name;
+    const say = (message: string): void => reportProgress(`pod ${label} (${id}): ${message}`, { urn: news.ownerTag });
+    const fields = Object.keys(body).join(", ");
     const patch = async (): Promise<Pod | undefined> =>
       Object.keys(body).length > 0 ? client.updatePod(id, body) : undefined;
 
@@ -244,14 +251,14 @@ export const podProvider = {
       let pod = await stopPod(client, id, { label, timeoutMs: readinessTimeoutMs(news) });
       pod = (await patch()) ?? pod;
       if (Object.keys(body).length > 0) {
-        reportProgress(`pod ${label} (${id}): updated ${Object.keys(body).join(", ")} while stopped; it applies at the next start`, { urn: news.ownerTag });
+        say(`updated ${fields} while stopped; it applies at the next start`);
       }
       return { outs: outputsFrom(news, pod) };
     }
     // Resumed (or stopped outside Pulumi): PATCH while stopped, then start, then wait for SSH on the new port.
     if (changed.has("running")) {
       await patch();
-      reportProgress(`pod ${label} (${id}): starting it again; waiting for SSH on its new port`, { urn: news.ownerTag });
+      say("starting it again; waiting for SSH on its new port");
       await startPod(client, id, { label });
       const ready = await waitReady(client, news, id, { startedFromStop: {} });
       return { outs: outputsFrom(news, ready.pod, ready.hostKeys) };
@@ -259,7 +266,7 @@ export const podProvider = {
     const pod = (await patch()) ?? (await client.getPod(id));
     const resets = Object.keys(body).some((k) => RESETS_CONTAINER.has(k));
     if (resets) {
-      reportProgress(`pod ${label} (${id}): updated ${Object.keys(body).join(", ")}; the container restarts, waiting for SSH again`, { urn: news.ownerTag });
+      say(`updated ${fields}; the container restarts, waiting for SSH again`);
       const ready = await waitReady(client, news, id, {
         changedFrom: olds.sshPort !== null && olds.sshPort !== undefined ? { port: olds.sshPort } : undefined,
       });

@@ -96,8 +96,10 @@ export function defaultKnownHostsFile(identityFile: string, podId: string): stri
 /** The program a pinned command runs to print its known_hosts line (an absolute path, as OpenSSH requires). */
 export const PINNED_ECHO = "/bin/echo";
 
+type HostKeyTarget = Pick<SshTarget, "host" | "port" | "hostKeys">;
+
 /** The host-key settings as `[option, value]` pairs, shared by the commands (`-o`) and the config block. */
-export function hostKeySettings(options: SshCommandOptions, target: Pick<SshTarget, "host" | "port" | "hostKeys">): string[][] {
+export function hostKeySettings(options: SshCommandOptions, target: HostKeyTarget): string[][] {
   const requested = options.hostKeyChecking ?? "pinned";
   const pinned = pinnedHostKey(target.hostKeys);
   const checking = requested === "pinned" && !pinned ? "accept-new" : requested;
@@ -121,7 +123,7 @@ export function hostKeySettings(options: SshCommandOptions, target: Pick<SshTarg
 }
 
 /** The `-o` options every command shares (as separate argv words, unquoted). */
-export function sshOptionWords(options: SshCommandOptions, target: Pick<SshTarget, "host" | "port" | "hostKeys">): string[] {
+export function sshOptionWords(options: SshCommandOptions, target: HostKeyTarget): string[] {
   const words = ["-o", "IdentitiesOnly=yes"];
   for (const [name, value] of hostKeySettings(options, target)) words.push("-o", `${name}=${value}`);
   return words;
@@ -139,7 +141,8 @@ export const NO_DIRECT_PATH_REASON =
 /** The reason every command output gives while the pod is stopped. */
 export const STOPPED_REASON =
   "unavailable: the pod is stopped (running: false, or stopped outside Pulumi), so nothing answers SSH. Set running " +
-  "to true (or remove running: false) and run `pulumi up` to start it; the port and the host key change at every start.";
+  "to true (or remove running: false) and run `pulumi up` to start it; the port and the host key change at every " +
+  "start.";
 
 function unavailable(reason: string, alias: string, proxySshCommand: string, sshCommand = reason): SshCommands {
   return {
@@ -166,7 +169,8 @@ export function buildSshCommands(target: SshTarget, options: SshCommandOptions):
       ? join(["ssh", ...identity, "-o", "IdentitiesOnly=yes", `${target.proxyUser}@${target.proxyHost}`])
       : "unavailable: the pod has no machine assigned yet, so Runpod reports no proxy user.";
   if (!direct) {
-    return unavailable(NO_DIRECT_PATH_REASON, alias, proxySshCommand, `${NO_DIRECT_PATH_REASON} Proxy: ${proxySshCommand}`);
+    const sshCommand = `${NO_DIRECT_PATH_REASON} Proxy: ${proxySshCommand}`;
+    return unavailable(NO_DIRECT_PATH_REASON, alias, proxySshCommand, sshCommand);
   }
   const port = String(target.port);
   const userHost = `${target.user}@${target.host}`;

@@ -101,7 +101,10 @@ test("a public key you brought: the connection has no private key and is not sec
 
 test("hostKeyChecking accept-new, strict and off are explicit and visible; an unknown value is refused", async () => {
   const accept = new sdk.SshPod("accept", { image: "runpod/base:1.0.0", gpu: GPU, hostKeyChecking: "accept-new" });
-  assert.match(await value(accept.sshCommand), /StrictHostKeyChecking=accept-new -o '?UserKnownHostsFile=\S+known_hosts_runpod_pod123'? /);
+  assert.match(
+    await value(accept.sshCommand),
+    /StrictHostKeyChecking=accept-new -o '?UserKnownHostsFile=\S+known_hosts_runpod_pod123'? /,
+  );
   const strict = new sdk.SshPod("strict", { image: "runpod/base:1.0.0", gpu: GPU, hostKeyChecking: "strict" });
   const strictSsh = await value(strict.sshCommand);
   assert.match(strictSsh, /StrictHostKeyChecking=yes -o '?UserKnownHostsFile=\S+known_hosts_runpod_pod123'? /);
@@ -117,7 +120,14 @@ test("hostKeyChecking accept-new, strict and off are explicit and visible; an un
 test("a stopped pod (running: false): the commands, the password commands and the connection say why", async () => {
   const pod = new sdk.SshPod("paused", { image: "runpod/base:1.0.0", gpu: GPU, running: false, passwordLogin: true });
   const reason = /^unavailable: the pod is stopped .*Set running to true/;
-  for (const out of [pod.sshCommand, pod.proxySshCommand, pod.scpCommand, pod.sftpCommand, pod.rsyncCommand, pod.sshTarget]) {
+  for (const out of [
+    pod.sshCommand,
+    pod.proxySshCommand,
+    pod.scpCommand,
+    pod.sftpCommand,
+    pod.rsyncCommand,
+    pod.sshTarget,
+  ]) {
     assert.match(await value(out), reason);
   }
   assert.match(String(await value(pod.passwordSshCommand)), reason);

@@ -31,8 +31,12 @@ const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
 /** Runs a command output as pasted into `sh` with a HOME that has no ~/.ssh; rejects with ssh's stderr. */
 function pasted(command: string, remote: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("sh", ["-c", `${command} ${remote}`], { env: { ...process.env, HOME: emptyHome }, timeout: 60_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`\`${command}\` failed: ${stderr}`)) : resolve(stdout.trim()),
+    execFile(
+      "sh",
+      ["-c", `${command} ${remote}`],
+      { env: { ...process.env, HOME: emptyHome }, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        error ? reject(new Error(`\`${command}\` failed: ${stderr}`)) : resolve(stdout.trim()),
     );
   });
 }
@@ -68,7 +72,9 @@ test("quickstart under the real engine: pinned host key from the first connectio
 
     // A reset outside Pulumi: a new container, port and host key. refresh --run-program puts them in the commands.
     await stack.emulator.resetPod(first.podId);
-    await waitFor(() => stack.emulator.pods()[0]?.status === "RUNNING" && stack.emulator.pods()[0]?.sshdReadyAt !== null);
+    await waitFor(
+      () => stack.emulator.pods()[0]?.status === "RUNNING" && stack.emulator.pods()[0]?.sshdReadyAt !== null,
+    );
     const newKey = liveHostKey(stack);
     assert.notEqual(newKey, key);
     await stack.ok(["refresh", "--yes", "--skip-preview", "--non-interactive"]);

@@ -35,7 +35,10 @@ before(async () => {
   emptyHome = fs.mkdtempSync(path.join(os.tmpdir(), "empty-home-"));
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "hostkeys", "-f", path.join(dir, "id")]);
   publicKey = fs.readFileSync(path.join(dir, "id.pub"), "utf8").trim();
-  emulator = await startEmulator({ rateLimit: false, timings: { provisioningMs: 60, startingMs: 60, sshdStartMs: 100 } });
+  emulator = await startEmulator({
+    rateLimit: false,
+    timings: { provisioningMs: 60, startingMs: 60, sshdStartMs: 100 },
+  });
   hosted = await hostProvider("pod", { "runpod:token": emulator.apiKey, "runpod:apiUrl": emulator.url });
   addProgressSink((m) => progress.push(m));
 });
@@ -46,11 +49,16 @@ after(async () => {
 });
 afterEach(async () => {
   for (const pod of emulator.pods()) {
-    await fetch(`${emulator.url}/v2/pods/${pod.id}`, { method: "DELETE", headers: { Authorization: `Bearer ${emulator.apiKey}` } });
+    await fetch(`${emulator.url}/v2/pods/${pod.id}`, {
+      method: "DELETE",
+      headers: { Authorization: `Bearer ${emulator.apiKey}` },
+    });
   }
 });
 
-async function created(extra: Record<string, unknown> = {}): Promise<{ id: string; ins: Record<string, unknown>; outs: PodOutputs }> {
+async function created(
+  extra: Record<string, unknown> = {},
+): Promise<{ id: string; ins: Record<string, unknown>; outs: PodOutputs }> {
   n++;
   const raw = {
     name: `hostkeys-${n}`,
@@ -69,12 +77,25 @@ async function created(extra: Record<string, unknown> = {}): Promise<{ id: strin
 /** The pod's host key as the emulator wrote it (`type base64`). */
 function emulatorHostKey(podId: string): string {
   const pod = emulator.pods().find((p) => p.id === podId)!;
-  return fs.readFileSync(path.join(pod.dir, "ssh_host_ed25519_key.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
+  return fs
+    .readFileSync(path.join(pod.dir, "ssh_host_ed25519_key.pub"), "utf8")
+    .trim()
+    .split(" ")
+    .slice(0, 2)
+    .join(" ");
 }
 
 function sshCommand(outs: PodOutputs, checking?: HostKeyChecking): string {
-  const target = { host: outs.publicIp, port: outs.sshPort, user: outs.sshUser, proxyUser: null, proxyHost: null, hostKeys: outs.hostKeys };
-  return buildSshCommands(target, { identityFile: path.join(dir, "id"), podId: outs.podId, hostKeyChecking: checking }).sshCommand;
+  const target = {
+    host: outs.publicIp,
+    port: outs.sshPort,
+    user: outs.sshUser,
+    proxyUser: null,
+    proxyHost: null,
+    hostKeys: outs.hostKeys,
+  };
+  return buildSshCommands(target, { identityFile: path.join(dir, "id"), podId: outs.podId, hostKeyChecking: checking })
+    .sshCommand;
 }
 
 /** Runs a generated command as pasted into a shell whose HOME has no ~/.ssh at all; resolves with the exit. */
@@ -142,7 +163,8 @@ test("after a reset, refresh reads the new container's key and the pinned comman
 
 test("an update that resets the container (env) records the new key; one that does not (name) keeps it", async () => {
   const { id, ins, outs } = await created();
-  const renamed = (await hosted.provider.update(id, outs, { ...ins, name: `${String(ins.name)}-renamed` })).outs as PodOutputs;
+  const renamed = (await hosted.provider.update(id, outs, { ...ins, name: `${String(ins.name)}-renamed` }))
+    .outs as PodOutputs;
   assert.deepEqual(renamed.hostKeys, outs.hostKeys);
   const reset = (await hosted.provider.update(id, renamed, { ...ins, env: { STAGE: "two" } })).outs as PodOutputs;
   assert.notEqual(reset.sshPort, outs.sshPort);
@@ -166,7 +188,9 @@ test("no key read (waitForSsh: false, or no ssh-keyscan): empty hostKeys, and th
     assert.equal(outs.status, "RUNNING");
     assert.deepEqual(outs.hostKeys, []);
     assert.ok(
-      progress.some((m) => /host keys of pod hostkeys-\d+ .* were not read: .*install the OpenSSH client.*accept-new/.test(m)),
+      progress.some((m) =>
+        /host keys of pod hostkeys-\d+ .* were not read: .*install the OpenSSH client.*accept-new/.test(m),
+      ),
       progress.join("\n"),
     );
   } finally {

@@ -28,7 +28,10 @@ before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "podpause-"));
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "pause", "-f", path.join(dir, "id")]);
   publicKey = fs.readFileSync(path.join(dir, "id.pub"), "utf8").trim();
-  emulator = await startEmulator({ rateLimit: false, timings: { provisioningMs: 60, startingMs: 60, sshdStartMs: 100 } });
+  emulator = await startEmulator({
+    rateLimit: false,
+    timings: { provisioningMs: 60, startingMs: 60, sshdStartMs: 100 },
+  });
   hosted = await hostProvider("pod", { "runpod:token": emulator.apiKey, "runpod:apiUrl": emulator.url });
   api = Api.for(emulator);
 });
@@ -77,8 +80,11 @@ function commandsFor(outs: PodOutputs) {
 
 function sshEcho(outs: PodOutputs, text: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile("sh", ["-c", `${commandsFor(outs).sshCommand} 'echo ${text}'`], { timeout: 30_000 }, (error, stdout, stderr) =>
-      error ? reject(new Error(`ssh failed: ${stderr}`)) : resolve(stdout.trim()),
+    execFile(
+      "sh",
+      ["-c", `${commandsFor(outs).sshCommand} 'echo ${text}'`],
+      { timeout: 30_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`ssh failed: ${stderr}`)) : resolve(stdout.trim())),
     );
   });
 }
@@ -109,7 +115,10 @@ test("running: false stops the pod (commands say why), true starts it: new port 
   assert.equal(livePod(id).status, "EXITED");
   assert.equal(stopped.status, "EXITED");
   assert.equal(stopped.podId, id, "the same pod");
-  assert.deepEqual([stopped.publicIp, stopped.sshPort, stopped.hostKeys, stopped.knownHostsLine], [null, null, [], null]);
+  assert.deepEqual(
+    [stopped.publicIp, stopped.sshPort, stopped.hostKeys, stopped.knownHostsLine],
+    [null, null, [], null],
+  );
   const commands = commandsFor(stopped);
   for (const out of [commands.sshCommand, commands.scpCommand, commands.rsyncCommand, commands.sshTarget]) {
     assert.equal(out, STOPPED_REASON);
@@ -125,7 +134,11 @@ test("running: false stops the pod (commands say why), true starts it: new port 
   assert.equal(started.status, "RUNNING");
   assert.equal(started.sshPort, livePod(id).sshPort, "the port of the new container reached the outputs");
   assert.ok(livePod(id).sshdReadyAt, "update returned only once sshd answered");
-  const key = fs.readFileSync(path.join(livePod(id).dir, "ssh_host_ed25519_key.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+  const key = fs
+    .readFileSync(path.join(livePod(id).dir, "ssh_host_ed25519_key.pub"), "utf8")
+    .split(" ")
+    .slice(0, 2)
+    .join(" ");
   assert.deepEqual(started.hostKeys, [key], "the new container's host key was read again");
   assert.notDeepEqual(started.hostKeys, running.hostKeys);
   assert.equal(await sshEcho(started, "after-start"), "after-start");

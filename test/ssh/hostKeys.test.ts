@@ -90,10 +90,25 @@ test("a pin on a key that is not the server's first choice works only with HostK
     const rsa = server.hostKeys[0];
     const pinned = (extra: string[]) =>
       run("ssh", [
-        "-p", String(server.port), "-i", client.file, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes",
-        "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null",
-        "-o", `KnownHostsCommand=/bin/echo ${knownHostsLine("127.0.0.1", server.port, rsa)}`, ...extra,
-        `${os.userInfo().username}@127.0.0.1`, "echo pinned-rsa",
+        "-p",
+        String(server.port),
+        "-i",
+        client.file,
+        "-o",
+        "IdentitiesOnly=yes",
+        "-o",
+        "BatchMode=yes",
+        "-o",
+        "StrictHostKeyChecking=yes",
+        "-o",
+        "UserKnownHostsFile=/dev/null",
+        "-o",
+        "GlobalKnownHostsFile=/dev/null",
+        "-o",
+        `KnownHostsCommand=/bin/echo ${knownHostsLine("127.0.0.1", server.port, rsa)}`,
+        ...extra,
+        `${os.userInfo().username}@127.0.0.1`,
+        "echo pinned-rsa",
       ]);
     await assert.rejects(pinned([]), /Host key verification failed/, "without it, ssh negotiates ed25519 and refuses");
     const { stdout } = await pinned(["-o", `HostKeyAlgorithms=${hostKeyAlgorithmsFor(rsa)}`]);
