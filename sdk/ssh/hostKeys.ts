@@ -77,14 +77,16 @@ export function knownHostsLine(host: string, port: number, key: string): string 
   return `${knownHostsPattern(host, port)} ${key}`;
 }
 
-/**
- * Reads the host keys of the sshd at host:port with `ssh-keyscan` (ed25519, ECDSA and RSA). Never throws: a
- * failure comes back as no keys and the reason.
- */
-export function scanHostKeys(host: string, port: number, timeoutMs = 5000): Promise<HostKeyScan> {
-  const program = process.env[KEYSCAN_ENV] || "ssh-keyscan";
+/** One `ssh-keyscan` run for one key type. */
+function scanOneType(
+  program: string,
+  host: string,
+  port: number,
+  type: string,
+  timeoutMs: number,
+): Promise<HostKeyScan> {
   const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)));
-  const args = ["-T", seconds, "-p", String(port), "-t", "ed25519,ecdsa,rsa", host];
+  const args = ["-T", seconds, "-p", String(port), "-t", type, host];
   return new Promise((resolve) => {
     execFile(program, args, { timeout: timeoutMs + 2000, maxBuffer: 1024 * 1024 }, (error, stdout, stderr) => {
       const lines = String(stdout)
@@ -110,4 +112,19 @@ export function scanHostKeys(host: string, port: number, timeoutMs = 5000): Prom
       resolve({ keys: [], detail: `ssh-keyscan read no host key${said ? ` (${said})` : ""}`, toolMissing: false });
     });
   });
+}
+
+/**
+ * Reads the host keys of the sshd at host:port with `ssh-keyscan`: ed25519, ECDSA and RSA, one run per type at
+ * the same time (ssh-keyscan itself would read them one after the other, each a full key exchange). Never
+ * throws: a failure comes back as no keys and the reason.
+ */
+export async function scanHostKeys(host: string, port: number, timeoutMs = 5000): Promise<HostKeyScan> {
+  const program = process.env[KEYSCAN_ENV] || "ssh-keyscan";
+  const runs = await Promise.all(
+    ["ed25519", "ecdsa", "rsa"].map((t) => scanOneType(program, host, port, t, timeoutMs)),
+  );
+  const keys = normalizeHostKeys(runs.flatMap((r) => r.keys));
+  if (keys.length > 0) return { keys, detail: "", toolMissing: false };
+  return runs.find((r) => r.toolMissing) ?? runs[0];
 }
