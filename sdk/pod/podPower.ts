@@ -52,7 +52,7 @@ export async function stopPod(client: RunpodClient, podId: string, options: Powe
     const left = started + options.timeoutMs - Date.now();
     if (left <= 0) {
       throw new Error(
-        `Pod ${options.label} (${podId}) did not stop within ${Math.round(options.timeoutMs / 1000)} s (status ` +
+        `Pod ${options.label} (${podId}) did not stop within ${Math.ceil(options.timeoutMs / 1000)} s (status ` +
           `${pod.status}). It may still be billing; check it in the Runpod console and run \`pulumi up\` again.`,
       );
     }
@@ -74,7 +74,15 @@ export async function startPod(
   const pod = await client.getPod(podId);
   if (STARTING.has(pod.status)) return pod;
   if (pod.status === "TERMINATED") throw gone(options.label, podId, "started");
-  const after = await act(client, podId, "start");
+  let after: Pod;
+  try {
+    after = await act(client, podId, "start");
+  } catch (e) {
+    throw new Error(
+      `Pod ${options.label} (${podId}) could not be started: ${(e as Error).message.replace(/[.\s]*$/, ".")} It stays ` +
+        "stopped; the next `pulumi up` tries again.",
+    );
+  }
   if (after.status === "TERMINATED") throw gone(options.label, podId, "started");
   return after;
 }

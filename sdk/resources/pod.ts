@@ -139,7 +139,7 @@ export interface PodArgs {
    * for it stops, the pod keeps its id, settings and volume (`mounts`, or the network volume), but the container
    * disk is cleared (everything outside the volume's path is lost) and the SSH command outputs say why there is
    * none. Setting it back to `true` starts the pod: a new container on a new port with new host keys, awaited
-   * like a new pod (the outputs follow). A start can fail when the machine has no free GPU left. A new pod with
+   * like a new pod (the outputs follow); a refused start leaves it stopped. A new pod with
    * `running: false` is created and stopped at once. Default true. Updates in place (a start or stop action).
    */
   running?: pulumi.Input<boolean>;
