@@ -123,6 +123,20 @@ test("create records the pod's own host key; the default command connects at onc
   assert.equal(first.stdout.trim(), "first-try");
   assert.doesNotMatch(first.stderr, /Permanently added/, "nothing was trusted on first use");
   assert.equal(fs.readdirSync(emptyHome).length, 0, "no known-hosts file was written anywhere");
+
+  // The recipe for clients older than OpenSSH 8.5: knownHostsLine in a file, hostKeyChecking "strict".
+  const file = path.join(dir, `known_hosts_${outs.podId}`);
+  fs.writeFileSync(file, `${outs.knownHostsLine}\n`);
+  const target = { host: outs.publicIp, port: outs.sshPort, user: outs.sshUser, proxyUser: null, proxyHost: null };
+  const strict = buildSshCommands(target, {
+    identityFile: path.join(dir, "id"),
+    podId: outs.podId,
+    hostKeyChecking: "strict",
+    knownHostsFile: file,
+  }).sshCommand;
+  assert.doesNotMatch(strict, /KnownHostsCommand/);
+  const fromFile = await paste(strict, "'echo from-the-file'");
+  assert.equal(fromFile.stdout.trim(), "from-the-file", fromFile.stderr);
 });
 
 test("another sshd answering on the recorded port is refused by the pinned command (and reached with checking off)", async () => {
@@ -140,6 +154,16 @@ test("another sshd answering on the recorded port is refused by the pinned comma
     // The impostor would have let the key in: only the pin stopped the command.
     const open = await paste(sshCommand(outs, "off"), "'echo reached-the-impostor'");
     assert.equal(open.stdout.trim(), "reached-the-impostor", open.stderr);
+    // A refresh now trusts what answers, and says that the keys changed while the address stayed the same.
+    progress.length = 0;
+    const read = (await hosted.provider.read(outs.podId, outs)).props as PodOutputs;
+    assert.deepEqual(read.hostKeys, impostor.hostKeys);
+    assert.ok(
+      progress.some((m) =>
+        m.includes(`host keys of pod ${outs.name} (${outs.podId}) at 127.0.0.1:${outs.sshPort} changed`),
+      ),
+      progress.join("\n"),
+    );
   } finally {
     await impostor.stop();
   }
