@@ -6,7 +6,7 @@
  * commands follow the pod; when nothing answers, the recorded keys are kept only if the address is the same.
  */
 import type { Pod } from "../runpod/schemas";
-import { scanHostKeys } from "../ssh/hostKeys";
+import { readHostKeys } from "../ssh/hostKeys";
 
 /** What the state recorded before. */
 export interface RecordedAddress {
@@ -36,7 +36,7 @@ export async function rereadHostKeys(pod: Pod, recorded: RecordedAddress, label:
   const address = directAddress(pod);
   if (!address) return { hostKeys: [] };
   const previous = recorded.hostKeys ?? [];
-  const scan = await scanHostKeys(address.host, address.port, 5000);
+  const scan = await readHostKeys(address.host, address.port, 5000);
   if (scan.keys.length === 0) return { hostKeys: sameAddress(recorded, address) ? previous : [] };
   const changed = previous.length > 0 && !scan.keys.some((k) => previous.includes(k));
   if (changed && sameAddress(recorded, address)) {

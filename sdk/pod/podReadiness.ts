@@ -4,8 +4,9 @@
  * Ready means, in order: status `RUNNING`; then `ssh.direct` reported (or, when the user allows proxy-only
  * access, `ssh.proxy` with no public port after a grace period); then an `SSH-2.0-` banner read from the
  * direct host:port (the mapping exists before sshd listens); then the pod's host keys, read by a key exchange
- * with that sshd (hostKeys.ts), which the commands pin. Without `ssh-keyscan` the pod is ready without keys,
- * with a note saying so. The wait has its own deadline (Pulumi's
+ * with that sshd (hostKeys.ts), which the commands pin. An sshd that offers nothing this package reads (three
+ * tries; a server without curve25519) is ready without keys, with a note saying so; one whose signature does not
+ * verify is never ready. The wait has its own deadline (Pulumi's
  * customTimeouts do not reach dynamic providers) and reports progress on long waits. A pod that goes to
  * `ERROR` or `EXITED`, disappears, or misses the deadline ends in a `PodNotReadyError` whose message holds the
  * pod's status, ports, `ssh` block and last log lines.
@@ -17,7 +18,7 @@ import type { RunpodClient } from "../runpod/client";
 import { RunpodConfigurationError, RunpodNotFoundError, RunpodUnauthorizedError, RunpodForbiddenError } from "../runpod/errors";
 import type { Pod } from "../runpod/schemas";
 import { readSshBanner } from "../ssh/sshBanner";
-import { scanHostKeys } from "../ssh/hostKeys";
+import { readHostKeys } from "../ssh/hostKeys";
 import { podWatcherFor, type PodSnapshot } from "./podWatcher";
 
 export interface ReadinessOptions {
@@ -53,9 +54,16 @@ export interface ReadyPod {
   pod: Pod;
   /** `type base64` lines, preferred first; empty when they were not read (`waitForSsh: false`, proxy only). */
   hostKeys: string[];
-  /** Why no host key was read although sshd answered (ssh-keyscan missing), for the user to see. */
+  /** Why no host key was read although sshd answered, for the user to see. */
   hostKeyNote?: string;
 }
+
+/**
+ * Reads of the host keys that may find nothing this package reads (no curve25519, no supported key type) before the
+ * pod counts as ready without them. Any other failure (a signature that does not verify, a broken message) never
+ * makes a pod ready: the wait goes on until its deadline.
+ */
+const HOST_KEY_TRIES = 3;
 
 export type NotReadyReason = "timeout" | "error" | "exited" | "gone";
 
@@ -137,6 +145,7 @@ export async function waitForPodReady(
   let lastError: unknown;
   let resetSeen = !options.changedFrom;
   let stillStopped = options.startedFromStop !== undefined;
+  let hostKeyFailures = 0;
   let pending: PodSnapshot | undefined;
 
   const fail = async (reason: NotReadyReason, summary: string): Promise<never> => {
@@ -217,16 +226,16 @@ export async function waitForPodReady(
           const banner = await readSshBanner(direct.host, direct.port, Math.min(3000, Math.max(200, deadline - Date.now())));
           lastBanner = `${direct.host}:${direct.port}: ${banner.detail}`;
           if (banner.ok) {
-            const scanMs = Math.min(5000, Math.max(1000, deadline - Date.now()));
-            const scan = await scanHostKeys(direct.host, direct.port, scanMs);
-            if (scan.keys.length > 0) return { pod, hostKeys: scan.keys };
-            if (scan.toolMissing) {
+            const readMs = Math.min(5000, Math.max(1000, deadline - Date.now()));
+            const read = await readHostKeys(direct.host, direct.port, readMs);
+            if (read.keys.length > 0) return { pod, hostKeys: read.keys };
+            if (read.unsupported && ++hostKeyFailures >= HOST_KEY_TRIES) {
               const note =
-                `the host keys of pod ${options.label} (${podId}) were not read: ${scan.detail}. Its commands ` +
+                `the host keys of pod ${options.label} (${podId}) could not be read (${read.detail}). Its commands ` +
                 "trust the host key on first use (accept-new) instead of pinning it.";
               return { pod, hostKeys: [], hostKeyNote: note };
             }
-            lastBanner += `, but its host keys could not be read: ${scan.detail}`;
+            lastBanner += `, but its host keys could not be read: ${read.detail}`;
           }
           await new Promise((r) => setTimeout(r, probeStepMs));
         }

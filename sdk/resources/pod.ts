@@ -183,7 +183,7 @@ export class Pod extends pulumi.dynamic.Resource {
   /**
    * The pod's SSH host public keys (`type base64`, ed25519 first), read from its sshd by a key exchange when it
    * became ready, and again by `pulumi refresh` and after every reset or start. Empty while stopped, without a
-   * direct path, with `waitForSsh: false`, or when `ssh-keyscan` is missing.
+   * direct path, with `waitForSsh: false`, or when they could not be read (a warning says so).
    */
   declare public readonly hostKeys: pulumi.Output<string[]>;
   /**

@@ -8,7 +8,7 @@
  *   known-hosts file (`/dev/null`), and `KnownHostsCommand=/bin/echo <the pinned known_hosts line>` (OpenSSH
  *   8.5 or later; the command must be an absolute path, and OpenSSH runs it itself, without a shell), plus
  *   `HostKeyAlgorithms` for the pinned key's type (see hostKeys.ts). When no host key was recorded
- *   (`waitForSsh: false`, or ssh-keyscan missing), "pinned" falls back to "accept-new".
+ *   (`waitForSsh: false`, or the keys could not be read), "pinned" falls back to "accept-new".
  *   "accept-new" trusts on first use with a known-hosts file per pod (Runpod reuses IP:port pairs, so a shared
  *   known_hosts fails with "REMOTE HOST IDENTIFICATION HAS CHANGED"); "strict" needs the key in that file
  *   already; "off" turns checking off, an explicit choice.

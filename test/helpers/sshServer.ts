@@ -22,7 +22,7 @@ export interface TestSshServer {
 export interface TestSshServerOptions {
   /** Port to listen on; default a free one. */
   port?: number;
-  /** Host key types, default `["ed25519"]` (`ssh-keygen -t` names: ed25519, ecdsa, rsa). */
+  /** Host key types, default `["ed25519"]`: `ssh-keygen -t` names (ed25519, ecdsa, rsa), with `:bits` for a size. */
   hostKeyTypes?: string[];
   /** authorized_keys content. */
   authorizedKeys: string;
@@ -35,9 +35,10 @@ export async function startTestSshServer(options: TestSshServerOptions): Promise
   const types = options.hostKeyTypes ?? ["ed25519"];
   const hostKeys: string[] = [];
   const hostKeyLines: string[] = [];
-  for (const type of types) {
-    const file = path.join(dir, `ssh_host_${type}_key`);
-    execFileSync(tools.sshKeygen, ["-q", "-t", type, "-N", "", "-C", "", "-f", file]);
+  for (const spec of types) {
+    const [type, bits] = spec.split(":");
+    const file = path.join(dir, `ssh_host_${type}${bits ?? ""}_key`);
+    execFileSync(tools.sshKeygen, ["-q", "-t", type, ...(bits ? ["-b", bits] : []), "-N", "", "-C", "", "-f", file]);
     hostKeys.push(fs.readFileSync(`${file}.pub`, "utf8").trim().split(" ").slice(0, 2).join(" "));
     hostKeyLines.push(`HostKey ${file}`);
   }
