@@ -4,9 +4,9 @@
  * Ready means, in order: status `RUNNING`; then `ssh.direct` reported (or, when the user allows proxy-only
  * access, `ssh.proxy` with no public port after a grace period); then an `SSH-2.0-` banner read from the
  * direct host:port (the mapping exists before sshd listens); then the pod's host keys, read by a key exchange
- * with that sshd (hostKeys.ts), which the commands pin. An sshd that offers nothing this package reads (three
- * tries; a server without curve25519) is ready without keys, with a note saying so; one whose signature does not
- * verify is never ready. The wait has its own deadline (Pulumi's
+ * with that sshd (hostKeys.ts), which the commands pin. An sshd whose keys cannot be read (three tries; a server
+ * without curve25519) is ready without keys, with a note saying so; one whose signature does not verify with the
+ * key it sent is never ready. The wait has its own deadline (Pulumi's
  * customTimeouts do not reach dynamic providers) and reports progress on long waits. A pod that goes to
  * `ERROR` or `EXITED`, disappears, or misses the deadline ends in a `PodNotReadyError` whose message holds the
  * pod's status, ports, `ssh` block and last log lines.
@@ -59,8 +59,8 @@ export interface ReadyPod {
 }
 
 /**
- * Reads of the host keys that may find nothing this package reads (no curve25519, no supported key type) before the
- * pod counts as ready without them. Any other failure (a signature that does not verify, a broken message) never
+ * Failed reads of the host keys, with the banner answering, before the pod counts as ready without them (a server
+ * without curve25519, one that closes during the exchange). A server that presents a key it does not hold never
  * makes a pod ready: the wait goes on until its deadline.
  */
 const HOST_KEY_TRIES = 3;
@@ -229,7 +229,7 @@ export async function waitForPodReady(
             const readMs = Math.min(5000, Math.max(1000, deadline - Date.now()));
             const read = await readHostKeys(direct.host, direct.port, readMs);
             if (read.keys.length > 0) return { pod, hostKeys: read.keys };
-            if (read.unsupported && ++hostKeyFailures >= HOST_KEY_TRIES) {
+            if (!read.forged && ++hostKeyFailures >= HOST_KEY_TRIES) {
               const note =
                 `the host keys of pod ${options.label} (${podId}) could not be read (${read.detail}). Its commands ` +
                 "trust the host key on first use (accept-new) instead of pinning it.";

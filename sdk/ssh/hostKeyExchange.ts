@@ -43,17 +43,17 @@ export interface HostKeyExchange {
   /** Why there is no key (empty when there is one). */
   detail: string;
   /**
-   * True when the server works but cannot give a key this package reads: no curve25519 key exchange, or no host
-   * key of the types asked for. A failed signature or a broken message is not that.
+   * True when the server sent a host key and a signature that does not verify with it (or a key of another type
+   * than agreed): it presents a key it does not hold. Every other failure is false.
    */
-  unsupported?: boolean;
+  forged?: boolean;
 }
 
 /** A reason the exchange failed, as a clause for messages. */
 class ExchangeError extends Error {
   constructor(
     message: string,
-    readonly unsupported = false,
+    readonly forged = false,
   ) {
     super(message);
   }
@@ -146,16 +146,16 @@ function checkSignature(algorithm: string, keyBlob: Buffer, signatureBlob: Buffe
   try {
     host = hostKeyObject(keyBlob);
   } catch (e) {
-    if (e instanceof KeyBlobError) throw new ExchangeError(`the server's host key cannot be used: ${e.detail}`, true);
+    if (e instanceof KeyBlobError) throw new ExchangeError(`the server's host key cannot be used: ${e.detail}`);
     throw e;
   }
   if (host.type !== keyTypeOfAlgorithm(algorithm)) {
-    throw new ExchangeError(`the server sent a ${host.type} key for the ${algorithm} algorithm`);
+    throw new ExchangeError(`the server sent a ${host.type} key for the ${algorithm} algorithm`, true);
   }
   const signature = new Reader(signatureBlob);
   const signedWith = signature.text();
   const data = signature.string();
-  if (signedWith !== algorithm) throw new ExchangeError(`the server signed with ${signedWith}, not ${algorithm}`);
+  if (signedWith !== algorithm) throw new ExchangeError(`the server signed with ${signedWith}, not ${algorithm}`, true);
   let valid: boolean;
   if (algorithm === "ssh-ed25519") {
     valid = verify(null, h, host.key, data);
@@ -176,6 +176,7 @@ function checkSignature(algorithm: string, keyBlob: Buffer, signatureBlob: Buffe
     throw new ExchangeError(
       "the server's signature over the key exchange does not verify with the host key it sent, so it does not " +
         "hold that key",
+      true,
     );
   }
   return host.type;
@@ -259,10 +260,10 @@ export function exchangeHostKey(
       serverAlgorithms = reader.nameList();
       if (!KEX.some((k) => kex.includes(k))) {
         const offered = kex.join(", ");
-        throw new ExchangeError(`the server offers no curve25519-sha256 key exchange (it offers ${offered})`, true);
+        throw new ExchangeError(`the server offers no curve25519-sha256 key exchange (it offers ${offered})`);
       }
       algorithm = algorithms.find((a) => serverAlgorithms.includes(a)) ?? "";
-      if (!algorithm) throw new ExchangeError(`the server has no host key for ${algorithms.join(", ")}`, true);
+      if (!algorithm) throw new ExchangeError(`the server has no host key for ${algorithms.join(", ")}`);
       socket.write(packet(Buffer.concat([Buffer.from([MSG_KEX_ECDH_INIT]), sshString(qc)])));
     };
 
@@ -314,7 +315,7 @@ export function exchangeHostKey(
         step();
       } catch (e) {
         // Anything Node's crypto refuses (a malformed key or point) fails the exchange like a protocol error.
-        if (e instanceof ExchangeError) finish({ detail: e.message, unsupported: e.unsupported });
+        if (e instanceof ExchangeError) finish({ detail: e.message, forged: e.forged });
         else finish({ detail: `the key exchange failed: ${(e as Error).message}` });
       }
     });

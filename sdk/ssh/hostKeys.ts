@@ -29,8 +29,8 @@ export interface HostKeyRead {
   keys: string[];
   /** Why no key was read (empty when keys were read). */
   detail: string;
-  /** The server works but offers nothing this package can read (see HostKeyExchange.unsupported). */
-  unsupported?: boolean;
+  /** The server presented a key it does not hold (see HostKeyExchange.forged). */
+  forged?: boolean;
 }
 
 function rank(line: string): number {
@@ -88,7 +88,7 @@ const FAMILIES: string[][] = [
  */
 export async function readHostKeys(host: string, port: number, timeoutMs = 5000): Promise<HostKeyRead> {
   const first = await exchangeHostKey(host, port, FAMILIES.flat(), timeoutMs);
-  if (!first.key) return { keys: [], detail: first.detail, unsupported: first.unsupported };
+  if (!first.key) return { keys: [], detail: first.detail, forged: first.forged };
   const firstType = first.key.split(" ")[0];
   const others = FAMILIES.filter((family) => keyTypeOfAlgorithm(family[0]) !== firstType)
     .map((family) => family.filter((a) => first.serverAlgorithms.includes(a)))

@@ -76,7 +76,8 @@ test("a server that signs the exchange with a key other than the one it presents
     const refused = await readHostKeys("127.0.0.1", impostor.port);
     assert.deepEqual(refused.keys, []);
     assert.match(refused.detail, /signature over the key exchange does not verify with the host key it sent/);
-    assert.equal(refused.unsupported, false, "a failed signature is not a server we merely cannot read");
+    assert.equal(refused.forged, true, "a failed signature marks a key the server does not hold");
+    assert.equal(fine.forged, undefined);
   } finally {
     await honest.close();
     await impostor.close();
@@ -92,7 +93,7 @@ test("no curve25519, a banner alone, or nothing listening: no key, and the reaso
       old.detail,
       /^the server offers no curve25519-sha256 key exchange \(it offers diffie-hellman-group14-sha256\)$/,
     );
-    assert.equal(old.unsupported, true);
+    assert.equal(old.forged, false, "a server we merely cannot read is not a forged key");
     const closed = await readHostKeys("127.0.0.1", bannerOnly.port);
     assert.equal(closed.detail, "the server closed the connection during the key exchange");
     const nothing = await readHostKeys("127.0.0.1", await freePort(), 1000);
