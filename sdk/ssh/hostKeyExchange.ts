@@ -140,6 +140,15 @@ export function keyTypeOfAlgorithm(algorithm: string): string {
   return algorithm.startsWith("rsa-sha2-") ? "ssh-rsa" : algorithm;
 }
 
+/** An ECDSA signature's `mpint` r or s as a big-endian number of `bytes` bytes (one half of IEEE P1363). */
+function fixedWidth(value: Buffer, bytes: number): Buffer {
+  let start = 0;
+  while (start < value.length && value[start] === 0) start++;
+  const magnitude = value.subarray(start);
+  if (magnitude.length > bytes) throw new ExchangeError("the server's ECDSA signature is malformed", true);
+  return Buffer.concat([Buffer.alloc(bytes - magnitude.length), magnitude]);
+}
+
 /** Checks the server's signature over the exchange hash `h` with the host key it sent; returns the key's type. */
 function checkSignature(algorithm: string, keyBlob: Buffer, signatureBlob: Buffer, h: Buffer): string {
   let host: ReturnType<typeof hostKeyObject>;
@@ -164,12 +173,7 @@ function checkSignature(algorithm: string, keyBlob: Buffer, signatureBlob: Buffe
   } else {
     const curve = ECDSA[algorithm];
     const rs = new Reader(data);
-    const fixed = (n: Buffer): Buffer => {
-      const magnitude = n.subarray(n.findIndex((b) => b !== 0) === -1 ? n.length : n.findIndex((b) => b !== 0));
-      if (magnitude.length > curve.bytes) throw new ExchangeError("the server's ECDSA signature is malformed");
-      return Buffer.concat([Buffer.alloc(curve.bytes - magnitude.length), magnitude]);
-    };
-    const signatureValue = Buffer.concat([fixed(rs.string()), fixed(rs.string())]);
+    const signatureValue = Buffer.concat([fixedWidth(rs.string(), curve.bytes), fixedWidth(rs.string(), curve.bytes)]);
     valid = verify(curve.hash, h, { key: host.key, dsaEncoding: "ieee-p1363" }, signatureValue);
   }
   if (!valid) {
