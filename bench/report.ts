@@ -232,8 +232,9 @@ export function renderReport(results: BenchResults, verdicts: TargetVerdict[]): 
       ? []
       : [
           `Times are measured in the scaled run; the latency targets (1 s and 2 s on the real platform) are scaled alike. SDK constants`,
-          `that no setting scales (200 ms between banner probes, 250 ms limiter margin after a window reset, whole-second Retry-After)`,
-          `weigh ${(1 / s.scale).toFixed(1)}× more here than on the platform: check a latency FAIL at small sizes with --scale 1.`,
+          `that no setting scales (200 ms between banner probes, the key exchange that reads the host keys, 250 ms limiter`,
+          `margin after a window reset, whole-second Retry-After) weigh ${(1 / s.scale).toFixed(1)}× more here than on the platform:`,
+          `check a latency FAIL at small sizes with --scale 1.`,
         ]),
     `Requests: every API request received from the start until the last create returned (429s included, admin paths not).`,
     `Floor: boot time + max(0, ceil(N / quota) - 1) × window (the creates alone; the API has no batch create).`,

@@ -9,7 +9,8 @@
  *
  * What does NOT scale: constants inside the SDK that no setting reaches (the 200 ms pause between two SSH
  * banner probes, the 250 ms margin the client limiter adds after a window reset, whole-second Retry-After
- * values), plus loopback HTTP and TCP round trips. Durations the SDK controls are therefore at least as
+ * values), the key exchange that reads a pod's host keys once its banner answers (against the emulator's sshd,
+ * on this machine's CPU), plus loopback HTTP and TCP round trips. Durations the SDK controls are therefore at least as
  * long, relative to the platform, as they would be at scale 1.
  */
 import type { PodTimings, RateLimitWindow } from "../emulator";

@@ -2,13 +2,16 @@
  * pulumi-runpod-ssh: SSH-ready Runpod pods from one `pulumi up`.
  *
  * - Components: `SshKey`, `SshPod`. Resources: `AccountSshKey`, `Pod`, `LocalKeyFile`, `SshPassword`.
- * - SSH helpers usable without Pulumi: key parsing, the command builder, the banner check.
+ * - SSH helpers usable without Pulumi: key parsing, the command builder, the banner check, reading and pinning
+ *   a server's host keys.
  * - The plain Runpod v2 client lives at `pulumi-runpod-ssh/client`, so that a Pulumi program loading this
  *   entry point does not load the HTTP and validation libraries it only needs inside the providers.
  */
 export { PACKAGE_VERSION } from "./version";
 export { parsePublicKey, fingerprintOf, keyIdentity, PublicKeyError, type ParsedPublicKey } from "./ssh/publicKey";
 export { readSshBanner } from "./ssh/sshBanner";
+export { readHostKeys, knownHostsLine, pinnedHostKey, type HostKeyRead } from "./ssh/hostKeys";
+export type { SshPodConnection } from "./ssh/connection";
 export { AccountSshKey, type AccountSshKeyArgs } from "./resources/accountSshKey";
 export {
   Pod,

@@ -5,7 +5,12 @@
  *   pulumi up
  *   $(pulumi stack output sshCommand)                                 # you are in
  *
- * The private key is written to ~/.ssh/runpod-quickstart (mode 0600) and removed by `pulumi destroy`.
+ * The private key is written to ~/.ssh/runpod-quickstart (mode 0600) and removed by `pulumi destroy`. The
+ * commands pin the pod's host key (read by `pulumi up`), so even the first connection is verified.
+ *
+ *   pulumi config set running false && pulumi up                      # stop it for the night (GPU billing stops;
+ *                                                                     # the container disk is cleared)
+ *   pulumi config set running true && pulumi up                       # start it again: new port, new host key
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SshPod } from "pulumi-runpod-ssh";
@@ -20,6 +25,7 @@ const pod = new SshPod("quickstart", {
   privateKeyFile: config.get("privateKeyFile") ?? "~/.ssh/runpod-quickstart",
   // Optional: `pulumi config set --path 'env.MY_VAR' value` (a change updates the pod in place).
   env: config.getObject<Record<string, string>>("env"),
+  running: config.getBoolean("running"),
 });
 
 export const podId = pod.podId;
@@ -37,3 +43,5 @@ export const identityFile = pod.identityFile;
 export const publicKeyOpenssh = pod.publicKeyOpenssh;
 export const fingerprint = pod.fingerprint;
 export const privateKeyOpenssh = pod.privateKeyOpenssh;
+export const hostKeys = pod.hostKeys;
+export const knownHostsLine = pod.knownHostsLine;

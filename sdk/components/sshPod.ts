@@ -16,7 +16,8 @@ import { SshKey, type PodKey } from "./sshKey";
 import { SshKeyReference } from "./sshKeyReference";
 import { childResourceClasses } from "./childResources";
 import type { Integer } from "../resources/integer";
-import { buildSshCommands, NO_DIRECT_PATH_REASON, type HostKeyChecking } from "../ssh/sshCommands";
+import { buildSshCommands, NO_DIRECT_PATH_REASON, STOPPED_REASON, type HostKeyChecking } from "../ssh/sshCommands";
+import { podConnection, type SshPodConnection } from "../ssh/connection";
 import { PASSWORD_HASH_ENV, startArgs, startScript } from "../ssh/startScript";
 import { parsePublicKey, PublicKeyError } from "../ssh/publicKey";
 import type * as podCheckTypes from "../pod/podCheck";
@@ -47,11 +48,19 @@ export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
    */
   privateKeyFile?: string;
   /**
-   * Host-key checking in the commands: "accept-new" (default; trust on first use, per-pod known-hosts file),
-   * "strict" (the host key must already be known) or "off" (no checking; an explicit, less safe choice).
+   * Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is
+   * accepted, from the very first connection, with nothing to set up (the key travels in the command as
+   * `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); when no key was read
+   * (`waitForSsh: false`, or an sshd without curve25519 key exchange) it falls back to "accept-new".
+   * "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that
+   * file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe
+   * choice). Changes outputs only.
    */
   hostKeyChecking?: HostKeyChecking;
-  /** Known-hosts file the commands use. Default `known_hosts_runpod_<podId>` next to `identityFile`. */
+  /**
+   * Known-hosts file the "accept-new" and "strict" commands use. Default `known_hosts_runpod_<podId>` next to
+   * `identityFile`. "pinned" commands use no file. Changes outputs only.
+   */
   knownHostsFile?: string;
   /** The `Host` name in `sshConfig`. Default `<name>`. */
   hostAlias?: string;
@@ -73,7 +82,7 @@ export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
 }
 
 const ALLOWED_MODES: SshdMode[] = ["image", "bootstrap"];
-const ALLOWED_CHECKING: HostKeyChecking[] = ["accept-new", "strict", "off"];
+const ALLOWED_CHECKING: HostKeyChecking[] = ["pinned", "accept-new", "strict", "off"];
 
 function describeValue(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : describe(value);
@@ -93,7 +102,10 @@ function checkOwnInputs(args: SshPodArgs, problems: InputProblems): void {
     problems.add("sshdMode", `sshdMode must be "image" or "bootstrap", got ${describeValue(args.sshdMode)}.`);
   }
   if (args.hostKeyChecking !== undefined && !ALLOWED_CHECKING.includes(args.hostKeyChecking)) {
-    problems.add("hostKeyChecking", `hostKeyChecking must be "accept-new", "strict" or "off", got ${describeValue(args.hostKeyChecking)}.`);
+    problems.add(
+      "hostKeyChecking",
+      `hostKeyChecking must be "pinned", "accept-new", "strict" or "off", got ${describeValue(args.hostKeyChecking)}.`,
+    );
   }
   if (args.passwordLogin !== undefined && typeof args.passwordLogin !== "boolean") {
     problems.add("passwordLogin", `passwordLogin must be true or false, got ${describeValue(args.passwordLogin)}.`);
@@ -212,6 +224,17 @@ export class SshPod extends pulumi.ComponentResource {
   public readonly passwordSshCommand: pulumi.Output<string | undefined>;
   /** Password mode: `scp -P PORT` prefix. */
   public readonly passwordScpCommand: pulumi.Output<string | undefined>;
+  /** The pod's SSH host keys (`type base64`, ed25519 first) as read from its sshd; empty when not read. */
+  public readonly hostKeys: pulumi.Output<string[]>;
+  /** The pinned key as a `known_hosts` line, `[host]:port type base64`, or null when there is none. */
+  public readonly knownHostsLine: pulumi.Output<string | null>;
+  /**
+   * The direct SSH path shaped like `@pulumi/command`'s `remote.ConnectionArgs` (host, port, user, the private
+   * key, and the pinned `hostKey`): `new command.remote.Command("x", { connection: pod.connection, ... })`. A
+   * secret as a whole when it carries the generated private key. Without a direct path (stopped, proxy only),
+   * `host` holds the reason.
+   */
+  public readonly connection: pulumi.Output<SshPodConnection>;
 
   constructor(name: string, args: SshPodArgs, opts?: pulumi.ComponentResourceOptions) {
     super("runpod-ssh:index:SshPod", name, {}, opts);
@@ -268,13 +291,22 @@ export class SshPod extends pulumi.ComponentResource {
     this.host = pod.publicIp;
     this.port = pod.sshPort;
     this.user = pod.sshUser;
+    // Runpod reports EXITED for a stopped pod (running: false, or stopped outside Pulumi).
+    const target = pulumi
+      .all([pod.publicIp, pod.sshPort, pod.sshUser, pod.proxyUser, pod.proxyHost, pod.hostKeys, pod.status])
+      .apply(([host, port, user, proxyUser, proxyHost, hostKeys, status]) => ({
+        host,
+        port,
+        user,
+        proxyUser,
+        proxyHost,
+        hostKeys: hostKeys ?? [],
+        stopped: status === "EXITED",
+      }));
     const commands = pulumi
-      .all([pod.podId, pod.publicIp, pod.sshPort, pod.sshUser, pod.proxyUser, pod.proxyHost, identityFile])
-      .apply(([podId, host, port, user, proxyUser, proxyHost, identityFile]) =>
-        buildSshCommands(
-          { host, port, user, proxyUser, proxyHost },
-          { podId, identityFile, knownHostsFile, hostKeyChecking, hostAlias: hostAlias ?? name },
-        ),
+      .all([pod.podId, target, identityFile])
+      .apply(([podId, t, identityFile]) =>
+        buildSshCommands(t, { podId, identityFile, knownHostsFile, hostKeyChecking, hostAlias: hostAlias ?? name }),
       );
     this.sshCommand = commands.sshCommand;
     this.proxySshCommand = commands.proxySshCommand;
@@ -288,13 +320,23 @@ export class SshPod extends pulumi.ComponentResource {
     this.fingerprint = key.fingerprint;
     this.privateKeyOpenssh = pulumi.secret(key.privateKeyOpenssh);
     this.password = password ? pulumi.secret(password.password) : pulumi.output(undefined);
-    const passwordCommands = pulumi.all([pod.publicIp, pod.sshPort]).apply(([host, port]) =>
-      host !== null && port !== null
-        ? { ssh: `ssh root@${host} -p ${port}`, scp: `scp -P ${port}` }
-        : { ssh: NO_DIRECT_PATH_REASON, scp: NO_DIRECT_PATH_REASON },
+    const passwordCommands = target.apply(({ host, port, stopped }) =>
+      stopped
+        ? { ssh: STOPPED_REASON, scp: STOPPED_REASON }
+        : host !== null && port !== null
+          ? { ssh: `ssh root@${host} -p ${port}`, scp: `scp -P ${port}` }
+          : { ssh: NO_DIRECT_PATH_REASON, scp: NO_DIRECT_PATH_REASON },
     );
     this.passwordSshCommand = password ? passwordCommands.ssh : pulumi.output(undefined);
     this.passwordScpCommand = password ? passwordCommands.scp : pulumi.output(undefined);
+    this.hostKeys = target.hostKeys;
+    this.knownHostsLine = pod.knownHostsLine;
+    const connection = pulumi
+      .all([target, key.privateKeyOpenssh])
+      .apply(([t, privateKey]) => podConnection(t, privateKey));
+    // A key shared by reference (other languages) may carry a private key: keep that connection secret too.
+    const carriesPrivateKey = key instanceof SshKey ? key.generated : true;
+    this.connection = carriesPrivateKey ? pulumi.secret(connection) : connection;
 
     this.registerOutputs({
       podId: this.podId,
@@ -315,6 +357,9 @@ export class SshPod extends pulumi.ComponentResource {
       password: this.password,
       passwordSshCommand: this.passwordSshCommand,
       passwordScpCommand: this.passwordScpCommand,
+      hostKeys: this.hostKeys,
+      knownHostsLine: this.knownHostsLine,
+      connection: this.connection,
     });
   }
 }

@@ -11,6 +11,8 @@
  *   ports included). A new pod gets them back.
  * - Update in place (PATCH): name, image, args, disk, ports, env, registry, the mounts' size or path,
  *   globalNetworking (removing it PATCHes the default, false).
+ * - Update with a `start` or `stop` action: running. The pod's running state is read from its status, so a pod
+ *   stopped outside Pulumi (seen by `pulumi refresh`) is started again by the next `up` unless `running: false`.
  * - Update without an API write: allowProxyOnly, waitForSsh, readinessTimeoutSeconds, keepOnFailure.
  * - No change: values equal to what the pod already has, spelled differently: a default written out
  *   (`cloud: "SECURE"`, `gpu.count: 1`, `startSsh: true`, ...), `22/tcp` (always added), ports or keys in another
@@ -43,6 +45,8 @@ export const UPDATE_IN_PLACE = [
   "mounts",
   "globalNetworking",
 ] as const;
+/** Inputs changed in place with a `start` or `stop` action. */
+export const ACTION_ON_CHANGE = ["running"] as const;
 /** Inputs that only change this package's behaviour (no API call). */
 export const BEHAVIOUR_ONLY = ["allowProxyOnly", "waitForSsh", "readinessTimeoutSeconds", "keepOnFailure"] as const;
 /** PATCHed inputs whose removal a PATCH cannot express: removing them replaces the pod. */
@@ -60,6 +64,7 @@ const DEFAULTS: Record<string, unknown> = {
   keepOnFailure: false,
   readinessTimeoutSeconds: DEFAULT_READINESS_TIMEOUT_SECONDS,
   env: {},
+  running: true,
 };
 
 function stable(value: unknown): string {
@@ -137,9 +142,18 @@ export interface PodChange {
   updates: string[];
 }
 
+/**
+ * Whether the pod is running as the state last saw it: from its status when the state has one (EXITED is
+ * stopped, whatever the input said), else from the `running` input.
+ */
+function runningBefore(olds: Record<string, unknown>): unknown {
+  return typeof olds.status === "string" ? olds.status !== "EXITED" : olds.running;
+}
+
 export function podChange(olds: Record<string, unknown>, news: Record<string, unknown>): PodChange {
+  const before = (key: string): unknown => (key === "running" ? runningBefore(olds) : olds[key]);
   const changed = (key: string): boolean =>
-    containsUnknown(news[key]) || comparable(key, olds[key]) !== comparable(key, news[key]);
+    containsUnknown(news[key]) || comparable(key, before(key)) !== comparable(key, news[key]);
   const removed = (key: string): boolean =>
     olds[key] !== undefined && olds[key] !== null && (news[key] === undefined || news[key] === null);
   const replaces: string[] = REPLACE_ON_CHANGE.filter(changed);
@@ -151,6 +165,8 @@ export function podChange(olds: Record<string, unknown>, news: Record<string, un
   ) {
     replaces.push("mounts");
   }
-  const updates = [...UPDATE_IN_PLACE, ...BEHAVIOUR_ONLY].filter((k) => changed(k) && !replaces.includes(k));
+  const updates = [...UPDATE_IN_PLACE, ...ACTION_ON_CHANGE, ...BEHAVIOUR_ONLY].filter(
+    (k) => changed(k) && !replaces.includes(k),
+  );
   return { replaces, updates };
 }

@@ -3,7 +3,10 @@
  *
  * Ready means, in order: status `RUNNING`; then `ssh.direct` reported (or, when the user allows proxy-only
  * access, `ssh.proxy` with no public port after a grace period); then an `SSH-2.0-` banner read from the
- * direct host:port (the mapping exists before sshd listens). The wait has its own deadline (Pulumi's
+ * direct host:port (the mapping exists before sshd listens); then the pod's host keys, read by a key exchange
+ * with that sshd (hostKeys.ts), which the commands pin. An sshd whose keys cannot be read (three tries; a server
+ * without curve25519) is ready without keys, with a note saying so; one whose signature does not verify with the
+ * key it sent is never ready. The wait has its own deadline (Pulumi's
  * customTimeouts do not reach dynamic providers) and reports progress on long waits. A pod that goes to
  * `ERROR` or `EXITED`, disappears, or misses the deadline ends in a `PodNotReadyError` whose message holds the
  * pod's status, ports, `ssh` block and last log lines.
@@ -15,6 +18,7 @@ import type { RunpodClient } from "../runpod/client";
 import { RunpodConfigurationError, RunpodNotFoundError, RunpodUnauthorizedError, RunpodForbiddenError } from "../runpod/errors";
 import type { Pod } from "../runpod/schemas";
 import { readSshBanner } from "../ssh/sshBanner";
+import { readHostKeys } from "../ssh/hostKeys";
 import { podWatcherFor, type PodSnapshot } from "./podWatcher";
 
 export interface ReadinessOptions {
@@ -38,7 +42,28 @@ export interface ReadinessOptions {
    * 60000, passed without either).
    */
   changedFrom?: { port: number; graceMs?: number };
+  /**
+   * After a `start` action: the pod may still read `EXITED` until the start takes effect, so `EXITED` is not a
+   * failure until the status has left it (or `graceMs`, default 60000, passed).
+   */
+  startedFromStop?: { graceMs?: number };
 }
+
+/** A pod that accepts SSH, with the host keys read from its sshd. */
+export interface ReadyPod {
+  pod: Pod;
+  /** `type base64` lines, preferred first; empty when they were not read (`waitForSsh: false`, proxy only). */
+  hostKeys: string[];
+  /** Why no host key was read although sshd answered, for the user to see. */
+  hostKeyNote?: string;
+}
+
+/**
+ * Failed reads of the host keys, with the banner answering, before the pod counts as ready without them (a server
+ * without curve25519, one that closes during the exchange). A server that presents a key it does not hold never
+ * makes a pod ready: the wait goes on until its deadline.
+ */
+const HOST_KEY_TRIES = 3;
 
 export type NotReadyReason = "timeout" | "error" | "exited" | "gone";
 
@@ -100,7 +125,11 @@ function hint(pod: Pod | undefined, allowProxyOnly: boolean): string {
 }
 
 /** Waits until the pod accepts SSH (see the file comment). Resolves with the last pod state seen. */
-export async function waitForPodReady(client: RunpodClient, podId: string, options: ReadinessOptions): Promise<Pod> {
+export async function waitForPodReady(
+  client: RunpodClient,
+  podId: string,
+  options: ReadinessOptions,
+): Promise<ReadyPod> {
   const started = Date.now();
   const deadline = started + options.timeoutMs;
   const waitForSsh = options.waitForSsh ?? true;
@@ -115,6 +144,8 @@ export async function waitForPodReady(client: RunpodClient, podId: string, optio
   let lastProgress = started;
   let lastError: unknown;
   let resetSeen = !options.changedFrom;
+  let stillStopped = options.startedFromStop !== undefined;
+  let hostKeyFailures = 0;
   let pending: PodSnapshot | undefined;
 
   const fail = async (reason: NotReadyReason, summary: string): Promise<never> => {
@@ -164,6 +195,9 @@ export async function waitForPodReady(client: RunpodClient, podId: string, optio
     lastPod = pod;
 
     if (pod.status === "ERROR") await fail("error", "went to ERROR while starting.");
+    const startGraceMs = options.startedFromStop?.graceMs ?? 60_000;
+    if (pod.status === "EXITED" && stillStopped && Date.now() - started < startGraceMs) continue;
+    stillStopped = false;
     if (pod.status === "EXITED") await fail("exited", "exited while starting (its container stopped; check the image and start command).");
     if (pod.status === "TERMINATED") await fail("gone", "was terminated while starting.");
     if (pod.status !== "RUNNING") {
@@ -180,7 +214,7 @@ export async function waitForPodReady(client: RunpodClient, podId: string, optio
       resetSeen = true;
     }
     if (direct) {
-      if (!waitForSsh) return pod;
+      if (!waitForSsh) return { pod, hostKeys: [] };
       // Probe (no API call) until the banner answers; stay subscribed meanwhile, and look at the next tick
       // as soon as it comes (the status or the port can change after a reset).
       const probeStepMs = Math.min(200, watcher.minIntervalMs / 5);
@@ -191,7 +225,18 @@ export async function waitForPodReady(client: RunpodClient, podId: string, optio
         while (!pending && Date.now() < deadline) {
           const banner = await readSshBanner(direct.host, direct.port, Math.min(3000, Math.max(200, deadline - Date.now())));
           lastBanner = `${direct.host}:${direct.port}: ${banner.detail}`;
-          if (banner.ok) return pod;
+          if (banner.ok) {
+            const readMs = Math.min(5000, Math.max(1000, deadline - Date.now()));
+            const read = await readHostKeys(direct.host, direct.port, readMs);
+            if (read.keys.length > 0) return { pod, hostKeys: read.keys };
+            if (!read.forged && ++hostKeyFailures >= HOST_KEY_TRIES) {
+              const note =
+                `the host keys of pod ${options.label} (${podId}) could not be read (${read.detail}). Its commands ` +
+                "trust the host key on first use (accept-new) instead of pinning it.";
+              return { pod, hostKeys: [], hostKeyNote: note };
+            }
+            lastBanner += `, but its host keys could not be read: ${read.detail}`;
+          }
           await new Promise((r) => setTimeout(r, probeStepMs));
         }
       } finally {
@@ -202,7 +247,7 @@ export async function waitForPodReady(client: RunpodClient, podId: string, optio
     if (options.allowProxyOnly && pod.ssh?.proxy) {
       // Runpod says outright when 22/tcp got no public port; otherwise give the mapping a grace period.
       const noPublicPort = (pod.runtime?.ports ?? []).some((p) => p.private === 22 && (p.public === null || p.public === undefined));
-      if (noPublicPort || Date.now() - runningSince >= graceMs) return pod;
+      if (noPublicPort || Date.now() - runningSince >= graceMs) return { pod, hostKeys: [] };
     }
   }
 }

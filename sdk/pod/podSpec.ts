@@ -65,6 +65,8 @@ export interface PodSpec {
   waitForSsh?: boolean;
   readinessTimeoutSeconds?: number;
   keepOnFailure?: boolean;
+  /** False: the pod is stopped (podPower.ts). Default true. */
+  running?: boolean;
 }
 
 import { describe } from "./checkFailure";
@@ -135,6 +137,7 @@ export const podSpecSchema = z.strictObject({
   waitForSsh: z.boolean().optional(),
   readinessTimeoutSeconds: posInt(10).max(86_400, { message: "must be at most 86400 (24 hours)" }).optional(),
   keepOnFailure: z.boolean().optional(),
+  running: z.boolean().optional(),
 });
 
 /** Ports as given plus `22/tcp` when it is missing. */

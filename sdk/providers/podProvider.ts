@@ -7,12 +7,14 @@
  *   (delete before create: a GPU pod is not paid twice, and the old pod frees its GPU); the rest is a PATCH, or
  *   no API call for the inputs that only change this package's behaviour.
  * - create: creates the pod, or adopts one left by an interrupted create of this same resource (podCreate.ts),
- *   then waits for SSH (podReadiness.ts). On any failure after the pod exists it is terminated, unless
- *   `keepOnFailure`, so nothing is left billing.
- * - read: refreshes status, IP and port (they change after a reset or migration); a pod deleted outside
- *   Pulumi is reported gone.
- * - update: PATCHes what diff named, with the full env (never dropping the key variables); waits for SSH again
- *   after a reset.
+ *   then waits for SSH and reads the host keys (podReadiness.ts), or stops it at once with `running: false`
+ *   (podPower.ts). On any failure after the pod exists it is terminated, unless `keepOnFailure`, so nothing is
+ *   left billing.
+ * - read: refreshes status, IP, port and host keys (they change after a reset or migration); a pod deleted
+ *   outside Pulumi is reported gone.
+ * - update: stops the pod first when `running` turns false; PATCHes what diff named, with the full env (never
+ *   dropping the key variables); starts it when `running` turns true; waits for SSH (and reads the host keys)
+ *   again after a reset or a start.
  * - delete: terminates; "already gone" is success (podDelete.ts).
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
@@ -31,8 +33,11 @@ import {
 import { checkPodSpec } from "../pod/podCheck";
 import { effectiveMounts, podChange } from "../pod/podDiff";
 import { createPod } from "../pod/podCreate";
-import { PodNotReadyError, waitForPodReady } from "../pod/podReadiness";
+import { PodNotReadyError, waitForPodReady, type ReadinessOptions, type ReadyPod } from "../pod/podReadiness";
 import { terminatePod } from "../pod/podDelete";
+import { startPod, stopPod } from "../pod/podPower";
+import { hostKeysWithoutReset, rereadHostKeys } from "../pod/podHostKeys";
+import { knownHostsLine, pinnedHostKey } from "../ssh/hostKeys";
 import { runpodClient } from "./providerContext";
 import { reportProgress } from "./progress";
 
@@ -58,6 +63,10 @@ export interface PodOutputs extends PodInputs {
   proxyUser: string | null;
   proxyHost: string | null;
   hasPublicIp: boolean;
+  /** The pod's SSH host keys (`type base64`, preferred first), read from its sshd; empty when not read. */
+  hostKeys: string[];
+  /** `[host]:port type base64` of the key the commands pin, or null without a direct path or a key. */
+  knownHostsLine: string | null;
 }
 
 /** PATCHed inputs that reset the container (new mapped port, everything outside /workspace wiped). */
@@ -69,10 +78,12 @@ function specOf(inputs: PodInputs): PodSpec {
   return spec;
 }
 
-/** Outputs from the inputs and the pod as Runpod reports it. */
-export function outputsFrom(inputs: PodInputs, pod: Pod): PodOutputs {
+/** Outputs from the inputs, the pod as Runpod reports it, and the host keys read from its sshd. */
+export function outputsFrom(inputs: PodInputs, pod: Pod, hostKeys: string[] = []): PodOutputs {
   const direct = pod.ssh?.direct ?? null;
   const proxy = pod.ssh?.proxy ?? null;
+  const keys = direct ? hostKeys : [];
+  const pinned = pinnedHostKey(keys);
   return {
     ...inputs,
     podId: pod.id,
@@ -88,6 +99,8 @@ export function outputsFrom(inputs: PodInputs, pod: Pod): PodOutputs {
     proxyUser: proxy?.username ?? null,
     proxyHost: proxy?.host ?? null,
     hasPublicIp: direct !== null,
+    hostKeys: keys,
+    knownHostsLine: direct && pinned ? knownHostsLine(direct.host, direct.port, pinned) : null,
   };
 }
 
@@ -100,15 +113,37 @@ function initFailure(message: string, id: string, properties: object): Error {
   return Object.assign(new Error(message), { id, properties, reasons: [message] });
 }
 
-async function waitOrCleanUp(client: RunpodClient, inputs: PodInputs, pod: Pod): Promise<Pod> {
+function readinessOptions(inputs: PodInputs, extra: Partial<ReadinessOptions> = {}): ReadinessOptions {
+  return {
+    timeoutMs: readinessTimeoutMs(inputs),
+    allowProxyOnly: inputs.allowProxyOnly,
+    waitForSsh: inputs.waitForSsh,
+    label: inputs.name,
+    onProgress: (m) => reportProgress(m, { urn: inputs.ownerTag, ephemeral: true }),
+    ...extra,
+  };
+}
+
+/** Waits for SSH and reports a note about the host keys (not read) where the user sees it. */
+async function waitReady(
+  client: RunpodClient,
+  inputs: PodInputs,
+  podId: string,
+  extra: Partial<ReadinessOptions> = {},
+): Promise<ReadyPod> {
+  const ready = await waitForPodReady(client, podId, readinessOptions(inputs, extra));
+  if (ready.hostKeyNote) reportProgress(ready.hostKeyNote, { urn: inputs.ownerTag });
+  return ready;
+}
+
+/** A new pod made ready (or stopped, with `running: false`); on failure it is terminated unless keepOnFailure. */
+async function settleOrCleanUp(client: RunpodClient, inputs: PodInputs, pod: Pod): Promise<ReadyPod> {
   try {
-    return await waitForPodReady(client, pod.id, {
-      timeoutMs: readinessTimeoutMs(inputs),
-      allowProxyOnly: inputs.allowProxyOnly,
-      waitForSsh: inputs.waitForSsh,
-      label: inputs.name,
-      onProgress: (m) => reportProgress(m, { urn: inputs.ownerTag, ephemeral: true }),
-    });
+    if (inputs.running === false) {
+      const stopped = await stopPod(client, pod.id, { label: inputs.name, timeoutMs: readinessTimeoutMs(inputs) });
+      return { pod: stopped, hostKeys: [] };
+    }
+    return await waitReady(client, inputs, pod.id);
   } catch (e) {
     const message = (e as Error).message;
     const last = e instanceof PodNotReadyError && e.pod ? e.pod : pod;
@@ -160,8 +195,8 @@ export const podProvider = {
       owner: inputs.ownerTag,
       onProgress: (m) => reportProgress(m, { urn: inputs.ownerTag }),
     });
-    const ready = await waitOrCleanUp(client, inputs, pod);
-    return { id: pod.id, outs: outputsFrom(inputs, ready) };
+    const ready = await settleOrCleanUp(client, inputs, pod);
+    return { id: pod.id, outs: outputsFrom(inputs, ready.pod, ready.hostKeys) };
   },
 
   async read(id: string, props: PodOutputs): Promise<dynamic.ReadResult> {
@@ -174,7 +209,10 @@ export const podProvider = {
       throw e;
     }
     if (pod.status === "TERMINATED") return { id: "", props: {} };
-    return { id, props: outputsFrom(props, pod) };
+    const label = props.name ?? id;
+    const { hostKeys, note } = await rereadHostKeys(pod, props, label);
+    if (note) reportProgress(note, { urn: props.ownerTag });
+    return { id, props: outputsFrom(props, pod, hostKeys) };
   },
 
   async update(id: string, olds: PodOutputs, news: PodInputs): Promise<dynamic.UpdateResult> {
@@ -201,25 +239,41 @@ export const podProvider = {
     if (changed.has("globalNetworking")) body.globalNetworking = news.globalNetworking ?? false;
     // env replaces the WHOLE env on Runpod: always send all of it, with the key variables and the owner tag.
     if (changed.has("env")) body.env = { ...podEnv(spec), [OWNER_ENV]: news.ownerTag };
-    let pod: Pod;
-    if (Object.keys(body).length === 0) {
-      pod = await client.getPod(id);
-    } else {
-      pod = await client.updatePod(id, body);
+    const label = news.name;
+    const say = (message: string): void => reportProgress(`pod ${label} (${id}): ${message}`, { urn: news.ownerTag });
+    const fields = Object.keys(body).join(", ");
+    const patch = async (): Promise<Pod | undefined> =>
+      Object.keys(body).length > 0 ? client.updatePod(id, body) : undefined;
+
+    // Paused: stop first (a PATCH of a running pod would reset a container about to stop), then PATCH; the
+    // settings apply at the next start.
+    if (news.running === false) {
+      let pod = await stopPod(client, id, { label, timeoutMs: readinessTimeoutMs(news) });
+      pod = (await patch()) ?? pod;
+      if (Object.keys(body).length > 0) {
+        say(`updated ${fields} while stopped; it applies at the next start`);
+      }
+      return { outs: outputsFrom(news, pod) };
     }
+    // Resumed (or stopped outside Pulumi): PATCH while stopped, then start, then wait for SSH on the new port.
+    if (changed.has("running")) {
+      await patch();
+      say("starting it again; waiting for SSH on its new port");
+      await startPod(client, id, { label });
+      const ready = await waitReady(client, news, id, { startedFromStop: {} });
+      return { outs: outputsFrom(news, ready.pod, ready.hostKeys) };
+    }
+    const pod = (await patch()) ?? (await client.getPod(id));
     const resets = Object.keys(body).some((k) => RESETS_CONTAINER.has(k));
     if (resets) {
-      reportProgress(`pod ${news.name} (${id}): updated ${Object.keys(body).join(", ")}; the container restarts, waiting for SSH again`, { urn: news.ownerTag });
-      pod = await waitForPodReady(client, id, {
-        timeoutMs: readinessTimeoutMs(news),
-        allowProxyOnly: news.allowProxyOnly,
-        waitForSsh: news.waitForSsh,
-        label: news.name,
-        onProgress: (m) => reportProgress(m, { urn: news.ownerTag, ephemeral: true }),
+      say(`updated ${fields}; the container restarts, waiting for SSH again`);
+      const ready = await waitReady(client, news, id, {
         changedFrom: olds.sshPort !== null && olds.sshPort !== undefined ? { port: olds.sshPort } : undefined,
       });
+      return { outs: outputsFrom(news, ready.pod, ready.hostKeys) };
     }
-    return { outs: outputsFrom(news, pod) };
+    const { hostKeys } = await hostKeysWithoutReset(pod, olds, label);
+    return { outs: outputsFrom(news, pod, hostKeys) };
   },
 
   async delete(id: string, props: PodOutputs): Promise<void> {

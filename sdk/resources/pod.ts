@@ -184,6 +184,15 @@ export interface PodArgs {
    * destroyed. Default false. No API call on change.
    */
   keepOnFailure?: pulumi.Input<boolean>;
+  /**
+   * Whether the pod runs. `false` stops it through the API (the `stop` action): the GPU is released and billing
+   * for it stops, the pod keeps its id, settings and volume (`mounts`, or the network volume), but the container
+   * disk is cleared (everything outside the volume's path is lost) and the SSH command outputs say why there is
+   * none. Setting it back to `true` starts the pod: a new container on a new port with new host keys, awaited
+   * like a new pod (the outputs follow); a refused start leaves it stopped. A new pod with
+   * `running: false` is created and stopped at once. Default true. Updates in place (a start or stop action).
+   */
+  running?: pulumi.Input<boolean>;
 }
 
 /** Where the pod runs: Secure Cloud (always a public IP) or Community Cloud (may have none). */
@@ -224,6 +233,17 @@ export class Pod extends pulumi.dynamic.Resource {
   declare public readonly proxyHost: pulumi.Output<string | null>;
   /** True when the pod has a direct (public IP) SSH path. */
   declare public readonly hasPublicIp: pulumi.Output<boolean>;
+  /**
+   * The pod's SSH host public keys (`type base64`, ed25519 first), read from its sshd by a key exchange when it
+   * became ready, and again by `pulumi refresh` and after every reset or start. Empty while stopped, without a
+   * direct path, with `waitForSsh: false`, or when they could not be read (a warning says so).
+   */
+  declare public readonly hostKeys: pulumi.Output<string[]>;
+  /**
+   * The pinned host key as a `known_hosts` line for the direct path, `[host]:port type base64` (the bare host on
+   * port 22), or null when there is none. Append it to a known-hosts file for clients older than OpenSSH 8.5.
+   */
+  declare public readonly knownHostsLine: pulumi.Output<string | null>;
 
   constructor(name: string, args: PodArgs, opts?: pulumi.CustomResourceOptions) {
     const type = "pulumi-nodejs:dynamic/runpod-ssh:Pod";
@@ -246,6 +266,8 @@ export class Pod extends pulumi.dynamic.Resource {
         proxyUser: undefined,
         proxyHost: undefined,
         hasPublicIp: undefined,
+        hostKeys: undefined,
+        knownHostsLine: undefined,
       },
       opts,
       "runpod-ssh",

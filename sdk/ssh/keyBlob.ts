@@ -8,7 +8,7 @@
  * imported as a JWK, which fails for anything OpenSSL cannot use. Neither `sshpk` nor `ssh2` catches all of these
  * (see the project README, "Public keys"), so the wire format is read here, strictly, in a few dozen lines.
  */
-import { createPublicKey } from "node:crypto";
+import { createPublicKey, type KeyObject } from "node:crypto";
 
 /** OpenSSH's smallest RSA modulus (`SSH_RSA_MINIMUM_MODULUS_SIZE`); smaller keys are refused when loaded. */
 export const MIN_RSA_BITS = 1024;
@@ -189,4 +189,33 @@ export function readKeyBlob(declaredType: string, base64: string): KeyBlobInfo {
   }
   reader.end();
   return { type: declaredType, bits };
+}
+
+/**
+ * A host key blob as sent in a key exchange (`K_S`), as a key Node's crypto can verify signatures with: ed25519,
+ * ECDSA (P-256, P-384, P-521) or RSA. Throws a `KeyBlobError` for anything else or anything malformed.
+ */
+export function hostKeyObject(blob: Buffer): { type: string; key: KeyObject } {
+  const base64 = blob.toString("base64");
+  const type = blobKeyType(base64) ?? "";
+  if (!["ssh-ed25519", "ssh-rsa", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521"].includes(type)) {
+    throw new KeyBlobError(`host keys of type "${type.slice(0, 40)}" are not supported`, "new-key");
+  }
+  readKeyBlob(type, base64);
+  const reader = new BlobReader(blob);
+  reader.text("key type");
+  if (type === "ssh-ed25519") {
+    const x = reader.string("ed25519 key").toString("base64url");
+    return { type, key: createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x }, format: "jwk" }) };
+  }
+  if (type === "ssh-rsa") {
+    const e = unsignedMpint(reader.string("RSA exponent"), "RSA exponent").toString("base64url");
+    const n = unsignedMpint(reader.string("RSA modulus"), "RSA modulus").toString("base64url");
+    return { type, key: createPublicKey({ key: { kty: "RSA", n, e }, format: "jwk" }) };
+  }
+  const curve = CURVES[reader.text("curve name")];
+  const point = reader.string("EC point");
+  const x = point.subarray(1, 1 + curve.coordinateBytes).toString("base64url");
+  const y = point.subarray(1 + curve.coordinateBytes).toString("base64url");
+  return { type, key: createPublicKey({ key: { kty: "EC", crv: curve.jwk, x, y }, format: "jwk" }) };
 }

@@ -3,17 +3,25 @@
  *
  * Rules, each from how SSH to Runpod pods behaves:
  * - `-o IdentitiesOnly=yes` always (agent keys otherwise cause "too many authentication failures").
- * - host keys: `StrictHostKeyChecking=accept-new` with a known-hosts file per pod, because Runpod reuses
- *   IP:port pairs and a shared known_hosts then fails with "REMOTE HOST IDENTIFICATION HAS CHANGED".
- *   Turning checking off is an explicit choice (`hostKeyChecking: "off"`).
+ * - host keys (`hostKeyChecking`), default "pinned": the host key `pulumi up` read from the pod is the only key
+ *   accepted, from the very first connection, with no file to carry around: `StrictHostKeyChecking=yes`, no
+ *   known-hosts file (`/dev/null`), and `KnownHostsCommand=/bin/echo <the pinned known_hosts line>` (OpenSSH
+ *   8.5 or later; the command must be an absolute path, and OpenSSH runs it itself, without a shell), plus
+ *   `HostKeyAlgorithms` for the pinned key's type (see hostKeys.ts). When no host key was recorded
+ *   (`waitForSsh: false`, or the keys could not be read), "pinned" falls back to "accept-new".
+ *   "accept-new" trusts on first use with a known-hosts file per pod (Runpod reuses IP:port pairs, so a shared
+ *   known_hosts fails with "REMOTE HOST IDENTIFICATION HAS CHANGED"); "strict" needs the key in that file
+ *   already; "off" turns checking off, an explicit choice.
  * - flag case: `ssh -p`, but `scp -P` and `sftp -P`.
  * - rsync to Runpod needs `--no-owner --no-group` (it fails with chown errors otherwise).
  * - scp, sftp and rsync work only on the direct path (public IP + mapped port), never through the proxy.
  * - paths are quoted for a POSIX shell; a leading `~/` stays unquoted so the shell still expands it.
  */
 
+import { hostKeyAlgorithmsFor, knownHostsLine, pinnedHostKey } from "./hostKeys";
+
 /** How the commands treat the pod's host key. */
-export type HostKeyChecking = "accept-new" | "strict" | "off";
+export type HostKeyChecking = "pinned" | "accept-new" | "strict" | "off";
 
 export interface SshTarget {
   /** Public IP (direct path), or null when the pod has only the proxy path. */
@@ -26,6 +34,10 @@ export interface SshTarget {
   proxyUser: string | null;
   /** Proxy host, `ssh.runpod.io`. */
   proxyHost: string | null;
+  /** The pod's host keys (`type base64`) as `pulumi up` read them; empty or absent when none were read. */
+  hostKeys?: readonly string[] | null;
+  /** The pod is stopped (`running: false`, or stopped outside Pulumi): no command can work until it starts. */
+  stopped?: boolean;
 }
 
 export interface SshCommandOptions {
@@ -33,7 +45,7 @@ export interface SshCommandOptions {
   identityFile: string;
   /** Known-hosts file for this pod. Default: `<identityFile's directory>/known_hosts_runpod_<podId>`. */
   knownHostsFile?: string;
-  /** Default "accept-new". "off" disables host-key checking (explicit opt-in). */
+  /** Default "pinned" (see the file comment). "off" disables host-key checking (explicit opt-in). */
   hostKeyChecking?: HostKeyChecking;
   /** Name of the `Host` entry in the config block. Default `runpod-<podId>`. */
   hostAlias?: string;
@@ -81,16 +93,39 @@ export function defaultKnownHostsFile(identityFile: string, podId: string): stri
   return `${dir === "/" ? "" : dir}/known_hosts_runpod_${podId}`;
 }
 
-/** The `-o` options every command shares (as separate argv words, unquoted). */
-export function sshOptionWords(options: SshCommandOptions): string[] {
-  const checking = options.hostKeyChecking ?? "accept-new";
+/** The program a pinned command runs to print its known_hosts line (an absolute path, as OpenSSH requires). */
+export const PINNED_ECHO = "/bin/echo";
+
+type HostKeyTarget = Pick<SshTarget, "host" | "port" | "hostKeys">;
+
+/** The host-key settings as `[option, value]` pairs, shared by the commands (`-o`) and the config block. */
+export function hostKeySettings(options: SshCommandOptions, target: HostKeyTarget): string[][] {
+  const requested = options.hostKeyChecking ?? "pinned";
+  const pinned = pinnedHostKey(target.hostKeys);
+  const checking = requested === "pinned" && !pinned ? "accept-new" : requested;
   const known = options.knownHostsFile ?? defaultKnownHostsFile(options.identityFile, options.podId);
-  const words = ["-o", "IdentitiesOnly=yes"];
-  if (checking === "off") {
-    words.push("-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null");
-  } else {
-    words.push("-o", `StrictHostKeyChecking=${checking === "strict" ? "yes" : "accept-new"}`, "-o", `UserKnownHostsFile=${known}`);
+  switch (checking) {
+    case "off":
+      return [["StrictHostKeyChecking", "no"], ["UserKnownHostsFile", "/dev/null"]];
+    case "pinned": {
+      const line = knownHostsLine(target.host ?? "", target.port ?? 22, pinned!);
+      return [
+        ["StrictHostKeyChecking", "yes"],
+        ["UserKnownHostsFile", "/dev/null"],
+        ["GlobalKnownHostsFile", "/dev/null"],
+        ["HostKeyAlgorithms", hostKeyAlgorithmsFor(pinned!)],
+        ["KnownHostsCommand", `${PINNED_ECHO} ${line}`],
+      ];
+    }
+    default:
+      return [["StrictHostKeyChecking", checking === "strict" ? "yes" : "accept-new"], ["UserKnownHostsFile", known]];
   }
+}
+
+/** The `-o` options every command shares (as separate argv words, unquoted). */
+export function sshOptionWords(options: SshCommandOptions, target: HostKeyTarget): string[] {
+  const words = ["-o", "IdentitiesOnly=yes"];
+  for (const [name, value] of hostKeySettings(options, target)) words.push("-o", `${name}=${value}`);
   return words;
 }
 
@@ -103,32 +138,42 @@ export const NO_DIRECT_PATH_REASON =
   "unavailable: this pod has no public IP/port for 22/tcp, so only Runpod's SSH proxy works, and the proxy " +
   "carries an interactive shell only (no scp, sftp, rsync or port forwarding). Use cloud SECURE, or a pod with a public IP.";
 
+/** The reason every command output gives while the pod is stopped. */
+export const STOPPED_REASON =
+  "unavailable: the pod is stopped (running: false, or stopped outside Pulumi), so nothing answers SSH. Set running " +
+  "to true (or remove running: false) and run `pulumi up` to start it; the port and the host key change at every " +
+  "start.";
+
+function unavailable(reason: string, alias: string, proxySshCommand: string, sshCommand = reason): SshCommands {
+  return {
+    sshCommand,
+    proxySshCommand,
+    scpCommand: reason,
+    sftpCommand: reason,
+    rsyncCommand: reason,
+    sshTarget: reason,
+    sshConfig: `# ${alias}: ${reason}`,
+    directPathAvailable: false,
+  };
+}
+
 /** Builds every command and the config block for one pod. */
 export function buildSshCommands(target: SshTarget, options: SshCommandOptions): SshCommands {
   const identity = ["-i", options.identityFile];
-  const opts = sshOptionWords(options);
   const alias = options.hostAlias ?? `runpod-${options.podId}`;
+  if (target.stopped) return unavailable(STOPPED_REASON, alias, STOPPED_REASON);
+  const opts = sshOptionWords(options, target);
   const direct = target.host !== null && target.port !== null && target.user !== null;
   const proxySshCommand =
     target.proxyUser && target.proxyHost
       ? join(["ssh", ...identity, "-o", "IdentitiesOnly=yes", `${target.proxyUser}@${target.proxyHost}`])
       : "unavailable: the pod has no machine assigned yet, so Runpod reports no proxy user.";
   if (!direct) {
-    return {
-      sshCommand: `${NO_DIRECT_PATH_REASON} Proxy: ${proxySshCommand}`,
-      proxySshCommand,
-      scpCommand: NO_DIRECT_PATH_REASON,
-      sftpCommand: NO_DIRECT_PATH_REASON,
-      rsyncCommand: NO_DIRECT_PATH_REASON,
-      sshTarget: NO_DIRECT_PATH_REASON,
-      sshConfig: `# ${alias}: ${NO_DIRECT_PATH_REASON}`,
-      directPathAvailable: false,
-    };
+    const sshCommand = `${NO_DIRECT_PATH_REASON} Proxy: ${proxySshCommand}`;
+    return unavailable(NO_DIRECT_PATH_REASON, alias, proxySshCommand, sshCommand);
   }
   const port = String(target.port);
   const userHost = `${target.user}@${target.host}`;
-  const checking = options.hostKeyChecking ?? "accept-new";
-  const known = options.knownHostsFile ?? defaultKnownHostsFile(options.identityFile, options.podId);
   const rshWords = ["ssh", "-p", port, ...identity, ...opts];
   const sshConfig = [
     `Host ${alias}`,
@@ -137,8 +182,10 @@ export function buildSshCommands(target: SshTarget, options: SshCommandOptions):
     `  User ${target.user}`,
     `  IdentityFile ${sshConfigQuote(options.identityFile)}`,
     "  IdentitiesOnly yes",
-    checking === "off" ? "  StrictHostKeyChecking no" : `  StrictHostKeyChecking ${checking === "strict" ? "yes" : "accept-new"}`,
-    `  UserKnownHostsFile ${checking === "off" ? "/dev/null" : sshConfigQuote(known)}`,
+    // KnownHostsCommand takes the rest of its line as the command, so it is written as it is.
+    ...hostKeySettings(options, target).map(([name, value]) =>
+      name === "KnownHostsCommand" ? `  ${name} ${value}` : `  ${name} ${sshConfigQuote(value)}`,
+    ),
   ].join("\n");
   return {
     sshCommand: join(["ssh", "-p", port, ...identity, ...opts, userHost]),

@@ -166,7 +166,7 @@ test("invalid combinations fail at construction, each on its property path", () 
     [{ ...base, passwordLogin: true, allowProxyOnly: true }, "passwordLogin", /^passwordLogin needs the direct path/],
     [{ ...base, sshPublicKeys: ["x"] }, "sshPublicKeys", /^sshPublicKeys is set by SshPod itself/],
     [{ ...base, sshdMode: "docker" }, "sshdMode", /^sshdMode must be "image" or "bootstrap", got "docker"\.$/],
-    [{ ...base, hostKeyChecking: "no" }, "hostKeyChecking", /^hostKeyChecking must be "accept-new", "strict" or "off", got "no"\.$/],
+    [{ ...base, hostKeyChecking: "no" }, "hostKeyChecking", /^hostKeyChecking must be "pinned", "accept-new", "strict" or "off", got "no"\.$/],
     [{ ...base, sshKey: {} }, "sshKey", /^sshKey must be an SshKey/],
     [{ ...base, sshKey: new sdk.SshKey("shared"), privateKeyFile: "/tmp/k" }, "privateKeyFile", /^privateKeyFile is for the key SshPod creates itself/],
     [{ ...base, hostAlias: "my host" }, "hostAlias", /^hostAlias must not contain spaces/],

@@ -1,8 +1,9 @@
 /**
  * Every Pod input, changed one `pulumi up` at a time against the emulator (real sshd), driven as the engine does
  * (engineSlot.ts): what `diff` promises (no change, update, replace with delete-first) is what happens, without
- * error. An update PATCHes exactly the inputs it named (or makes no API write for the behaviour-only ones), a
- * replacement leaves one pod with the new settings, and "no change" makes no request at all.
+ * error. An update PATCHes exactly the inputs it named (or makes no API write for the behaviour-only ones), sends
+ * the start or stop action `running` asks for, a replacement leaves one pod with the new settings, and "no change"
+ * makes no request at all.
  */
 process.env.RUNPOD_SSH_POLL_INTERVAL_MS = "100";
 process.env.RUNPOD_SSH_PROGRESS_EVERY_MS = "60000";
@@ -22,8 +23,12 @@ interface Case {
   label: string;
   change: (current: Raw) => Raw;
   expect: "none" | "update" | "replace";
-  /** For an update: the fields of the PATCH body ([] = no API write). */
+  /** For an update: the fields of the PATCH body ([] = no PATCH). */
   patch?: string[];
+  /** The pod actions sent (start, stop); default none. */
+  actions?: string[];
+  /** The pod's status after the step; default RUNNING. */
+  status?: string;
   /** Checks the pod (GET /v2/pods/{id}) once the step is done. */
   verify?: (pod: Record<string, unknown>) => void;
 }
@@ -203,6 +208,7 @@ const CASES: Case[] = [
       waitForSsh: true,
       keepOnFailure: false,
       readinessTimeoutSeconds: 900,
+      running: true,
     }),
     expect: "none",
   },
@@ -216,6 +222,47 @@ const CASES: Case[] = [
   { label: "keepOnFailure", change: (r) => ({ ...r, keepOnFailure: true }), expect: "update", patch: [] },
   { label: "waitForSsh", change: (r) => ({ ...r, waitForSsh: false }), expect: "update", patch: [] },
   { label: "waitForSsh back on", change: (r) => ({ ...r, waitForSsh: true }), expect: "update", patch: [] },
+  {
+    label: "running: false (pause)",
+    change: (r) => ({ ...r, running: false }),
+    expect: "update",
+    patch: [],
+    actions: ["stop"],
+    status: "EXITED",
+  },
+  {
+    label: "env changed while paused",
+    change: (r) => ({ ...r, env: { MODEL: "paused" } }),
+    expect: "update",
+    patch: ["env"],
+    status: "EXITED",
+    verify: (p) => assert.equal(env(p).MODEL, "paused"),
+  },
+  {
+    label: "running: true (start again)",
+    change: (r) => ({ ...r, running: true }),
+    expect: "update",
+    patch: [],
+    actions: ["start"],
+  },
+  { label: "running removed (default true)", change: (r) => without(r, "running", "env"), expect: "update", patch: ["env"] },
+  {
+    label: "paused together with a PATCH",
+    change: (r) => ({ ...r, running: false, env: { MODEL: "both" } }),
+    expect: "update",
+    patch: ["env"],
+    actions: ["stop"],
+    status: "EXITED",
+  },
+  {
+    label: "started together with a PATCH",
+    change: (r) => ({ ...without(r, "running"), env: { MODEL: "again" } }),
+    expect: "update",
+    patch: ["env"],
+    actions: ["start"],
+    verify: (p) => assert.equal(env(p).MODEL, "again"),
+  },
+  { label: "env back to none", change: (r) => without(r, "env"), expect: "update", patch: ["env"] },
   {
     label: "a key's comment and line end",
     change: (r) => ({ ...r, sshPublicKeys: [`${keys[0].replace(/ \S+$/, " renamed@x")}\r\n`] }),
@@ -334,8 +381,12 @@ test("each Pod input: diff's promise is what update or replace does, without err
       }
       if (c.expect === "update") {
         assert.equal(slot.id, step.previousId, `${c.label}: the same pod`);
+        const actions = requests
+          .filter((r) => r.method === "POST" && r.path.endsWith("/action"))
+          .map((r) => (JSON.parse(r.body!) as { action: string }).action);
+        assert.deepEqual(actions, c.actions ?? [], `${c.label}: the start or stop actions sent`);
         const patches = requests.filter((r) => r.method === "PATCH");
-        if (c.patch!.length === 0) assert.equal(patches.length, 0, `${c.label}: no API write`);
+        if (c.patch!.length === 0) assert.equal(patches.length, 0, `${c.label}: no PATCH`);
         else {
           assert.equal(patches.length, 1, `${c.label}: one PATCH`);
           assert.deepEqual(
@@ -351,7 +402,8 @@ test("each Pod input: diff's promise is what update or replace does, without err
         [slot.id],
         `${c.label}: exactly one pod, the one in state`,
       );
-      assert.equal(live[0].status, "RUNNING", c.label);
+      assert.equal(live[0].status, c.expect === "replace" ? "RUNNING" : (c.status ?? "RUNNING"), c.label);
+      assert.equal(slot.outs.status, live[0].status, `${c.label}: the state's status is the pod's`);
       c.verify?.((await api.getPod(slot.id)) as unknown as Record<string, unknown>);
     }
   } finally {

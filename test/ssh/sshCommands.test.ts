@@ -2,7 +2,14 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import os from "node:os";
-import { NO_DIRECT_PATH_REASON, buildSshCommands, defaultKnownHostsFile, shellQuote, type SshTarget } from "../../sdk/ssh/sshCommands";
+import {
+  NO_DIRECT_PATH_REASON,
+  STOPPED_REASON,
+  buildSshCommands,
+  defaultKnownHostsFile,
+  shellQuote,
+  type SshTarget,
+} from "../../sdk/ssh/sshCommands";
 
 const target: SshTarget = { host: "195.26.233.3", port: 34446, user: "root", proxyUser: "7h9k2m4n6p-64411eb2", proxyHost: "ssh.runpod.io" };
 
@@ -11,6 +18,48 @@ function argv(command: string): string[] {
   const out = execFileSync("sh", ["-c", `set -- ${command}; for a in "$@"; do printf '%s\\0' "$a"; done`]);
   return out.toString().split("\0").slice(0, -1);
 }
+
+const ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEBrx8C8JaWMJtWb0N/0pIVpY4VjesWtkXR89Ou+hEW";
+const pinnedTarget: SshTarget = { ...target, hostKeys: [ED] };
+const PINNED_WORDS = [
+  "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null",
+  "-o", "HostKeyAlgorithms=ssh-ed25519", "-o", `KnownHostsCommand=/bin/echo [195.26.233.3]:34446 ${ED}`,
+];
+
+test("default with recorded host keys: pinned, strict, no known-hosts file, the line printed by /bin/echo", () => {
+  const c = buildSshCommands(pinnedTarget, { identityFile: "/keys/pod", podId: "7h9k2m4n6p" });
+  assert.deepEqual(argv(c.sshCommand), [
+    "ssh", "-p", "34446", "-i", "/keys/pod", "-o", "IdentitiesOnly=yes", ...PINNED_WORDS, "root@195.26.233.3",
+  ]);
+  assert.deepEqual(argv(c.scpCommand), ["scp", "-P", "34446", "-i", "/keys/pod", "-o", "IdentitiesOnly=yes", ...PINNED_WORDS]);
+  assert.deepEqual(argv(c.sftpCommand).slice(7, -1), PINNED_WORDS);
+  const rsh = argv(c.rsyncCommand)[5];
+  assert.deepEqual(argv(rsh).slice(7), PINNED_WORDS, "rsync's -e keeps the KnownHostsCommand value as one word");
+  assert.match(c.sshConfig, /\n {2}StrictHostKeyChecking yes\n {2}UserKnownHostsFile \/dev\/null\n {2}GlobalKnownHostsFile \/dev\/null\n/);
+  assert.ok(c.sshConfig.endsWith(`\n  HostKeyAlgorithms ssh-ed25519\n  KnownHostsCommand /bin/echo [195.26.233.3]:34446 ${ED}`));
+});
+
+test("explicit accept-new, strict and off ignore the recorded keys; no keys recorded falls back to accept-new", () => {
+  const accept = buildSshCommands(pinnedTarget, { identityFile: "/k/id", podId: "p", hostKeyChecking: "accept-new" });
+  assert.match(accept.sshCommand, /StrictHostKeyChecking=accept-new -o UserKnownHostsFile=\/k\/known_hosts_runpod_p root@/);
+  const strict = buildSshCommands(pinnedTarget, { identityFile: "/k/id", podId: "p", hostKeyChecking: "strict" });
+  assert.match(strict.sshCommand, /StrictHostKeyChecking=yes -o UserKnownHostsFile=\/k\/known_hosts_runpod_p root@/);
+  const off = buildSshCommands(pinnedTarget, { identityFile: "/k/id", podId: "p", hostKeyChecking: "off" });
+  assert.match(off.sshCommand, /StrictHostKeyChecking=no -o UserKnownHostsFile=\/dev\/null root@/);
+  for (const c of [accept, strict, off]) assert.doesNotMatch(c.sshCommand + c.sshConfig, /KnownHostsCommand/);
+  const unread = buildSshCommands({ ...target, hostKeys: [] }, { identityFile: "/k/id", podId: "p", hostKeyChecking: "pinned" });
+  assert.match(unread.sshCommand, /StrictHostKeyChecking=accept-new/);
+});
+
+test("a stopped pod: every command output says why there is none and how to start it", () => {
+  const c = buildSshCommands({ ...pinnedTarget, stopped: true }, { identityFile: "k", podId: "p", hostAlias: "dev" });
+  for (const out of [c.sshCommand, c.proxySshCommand, c.scpCommand, c.sftpCommand, c.rsyncCommand, c.sshTarget]) {
+    assert.equal(out, STOPPED_REASON);
+  }
+  assert.equal(c.sshConfig, `# dev: ${STOPPED_REASON}`);
+  assert.equal(c.directPathAvailable, false);
+  assert.match(STOPPED_REASON, /^unavailable: the pod is stopped .*Set running to true .* run `pulumi up`/);
+});
 
 test("ssh uses -p, scp and sftp use -P; IdentitiesOnly and accept-new with a per-pod known-hosts file", () => {
   const c = buildSshCommands(target, { identityFile: "/keys/pod", podId: "7h9k2m4n6p" });
