@@ -105,7 +105,7 @@ test("secrets, enums and resource references are marked", () => {
   ]);
   const sshPod = committed.resources["runpod-ssh:index:SshPod"];
   assert.deepEqual(enumValues(sshPod.inputProperties.sshdMode.$ref), ["image", "bootstrap"]);
-  assert.deepEqual(enumValues(sshPod.inputProperties.hostKeyChecking.$ref), ["accept-new", "strict", "off"]);
+  assert.deepEqual(enumValues(sshPod.inputProperties.hostKeyChecking.$ref), ["pinned", "accept-new", "strict", "off"]);
   assert.equal(
     sshPod.inputProperties.sshKey.$ref,
     "#/resources/runpod-ssh:index:SshKey",
