@@ -3,7 +3,7 @@
  * and examples/custom-image (an image without sshd, bootstrap start command), each in the emulator's other SSH
  * mode too where it matters (the key arriving as the pod's env override vs. the image's own start script).
  */
-import { test, before } from "node:test";
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
@@ -19,6 +19,8 @@ before(
   },
   { timeout: TOOLCHAIN_TIMEOUT_MS },
 );
+
+after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
 const DESTROY = ["destroy", "--yes", "--skip-preview", "--non-interactive"];

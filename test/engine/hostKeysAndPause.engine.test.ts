@@ -5,7 +5,7 @@
  * the new container; `running: false` stops the pod (the commands say why) and `running: true` starts it again,
  * with the new port and host key in the outputs and a working pinned command.
  */
-import { test, before } from "node:test";
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import fs from "node:fs";
@@ -25,6 +25,11 @@ before(
   },
   { timeout: TOOLCHAIN_TIMEOUT_MS },
 );
+
+after(() => {
+  fs.rmSync(work, { recursive: true, force: true });
+  fs.rmSync(emptyHome, { recursive: true, force: true });
+});
 
 const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
 

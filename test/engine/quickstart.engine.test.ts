@@ -3,7 +3,7 @@
  * stack as a user lives it: preview, up, the output commands, the state, no-change up, an in-place update and
  * a replacement as previewed, refresh after changes made outside Pulumi, progress lines, destroy.
  */
-import { test, before } from "node:test";
+import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -23,6 +23,8 @@ before(
   },
   { timeout: TOOLCHAIN_TIMEOUT_MS },
 );
+
+after(() => fs.rmSync(work, { recursive: true, force: true }));
 
 const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
 
