@@ -12,12 +12,9 @@ import { execFile } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
-import { checkFreeDisk, goStep, toolchainCacheDir, ToolchainError, type Log, type Toolchain } from "./toolchain";
+import { buildGoMain, checkFreeDisk, toolchainCacheDir, ToolchainError, type Log, type Toolchain } from "./toolchain";
 
 const run = promisify(execFile);
-
-const CLIPBOARD_REPLACE =
-  "github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e";
 
 export type SdkLanguage = "python" | "go";
 
@@ -87,25 +84,17 @@ export async function ensureSdkGenerator(toolchain: Toolchain, log: Log = (l) =>
   const source = path.join(dir, "module", "main.go");
   if (fs.existsSync(binary) && fs.existsSync(source) && fs.readFileSync(source, "utf8") === SDKGEN_MAIN) return binary;
   checkFreeDisk(toolchainCacheDir(), 1024 ** 3);
-  const moduleDir = path.join(dir, "module");
-  fs.rmSync(moduleDir, { recursive: true, force: true });
-  fs.mkdirSync(moduleDir, { recursive: true });
   fs.mkdirSync(path.dirname(binary), { recursive: true });
-  fs.writeFileSync(
-    path.join(moduleDir, "go.mod"),
-    `module pulumi-runpod-ssh/sdkgen\n\ngo 1.26\n\nreplace ${CLIPBOARD_REPLACE}\n`,
-  );
-  fs.writeFileSync(source, SDKGEN_MAIN);
-  const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" };
-  const started = Date.now();
   log(`building sdkgen against github.com/pulumi/pulumi/pkg/v3@v${toolchain.version} into ${path.dirname(binary)}`);
-  const modules = [
-    `github.com/pulumi/pulumi/pkg/v3@v${toolchain.version}`,
-    `github.com/pulumi/pulumi/sdk/v3@v${toolchain.version}`,
-  ];
-  await goStep(["get", ...modules], moduleDir, env, "resolving", log);
-  await goStep(["build", "-trimpath", "-o", binary, "."], moduleDir, env, "compiling", log);
-  log(`built sdkgen in ${Math.round((Date.now() - started) / 1000)} s`);
+  const seconds = await buildGoMain({
+    dir,
+    moduleName: "pulumi-runpod-ssh/sdkgen",
+    files: { "main.go": SDKGEN_MAIN },
+    require: [`github.com/pulumi/pulumi/pkg/v3@v${toolchain.version}`, `github.com/pulumi/pulumi/sdk/v3@v${toolchain.version}`],
+    buildArgs: ["-o", binary, "."],
+    log,
+  });
+  log(`built sdkgen in ${seconds} s`);
   return binary;
 }
 

@@ -79,16 +79,20 @@ async function versionOf(binary: string): Promise<string | undefined> {
   }
 }
 
-function onPath(command: string): string | undefined {
+/** True when `file` exists and this user may execute it. */
+export function executable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The first executable `command` on PATH, or undefined. */
+export function onPath(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, command);
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
+    if (dir && executable(path.join(dir, command))) return path.join(dir, command);
   }
   return undefined;
 }
@@ -181,33 +185,58 @@ export function isNotServed(message: string): boolean {
   return /not available|403 Forbidden|404 Not Found|410 Gone|unknown revision|invalid version/.test(message);
 }
 
-async function buildVersion(version: string, log: Log): Promise<string> {
-  const dir = buildDir(version);
-  const moduleDir = path.join(dir, "module");
-  const binDir = path.join(dir, "bin");
+export interface GoMainBuild {
+  /** The cache folder of this build: the module goes to `<dir>/module`, nothing outside `dir` is written. */
+  dir: string;
+  /** The module path of our small build module (its go.mod's `module` line). */
+  moduleName: string;
+  /** Files of ours to write into the module (e.g. a main.go), by name. */
+  files?: Record<string, string>;
+  /** What `go get` adds, each `module[/package]@version`. */
+  require: string[];
+  /** `go build` arguments after `-trimpath` (flags, `-o <binary>`, the package). */
+  buildArgs: string[];
+  log: Log;
+}
+
+/**
+ * Builds one main package from published Go modules in a fresh module of ours, in `dir/module`: go.mod (with the
+ * one replace line pkg/v3 needs), `go get`, `go build -trimpath` with CGO off, each step with progress lines.
+ * Returns the build time in seconds.
+ */
+export async function buildGoMain(build: GoMainBuild): Promise<number> {
+  const moduleDir = path.join(build.dir, "module");
   fs.rmSync(moduleDir, { recursive: true, force: true });
   fs.mkdirSync(moduleDir, { recursive: true });
-  fs.mkdirSync(binDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(moduleDir, "go.mod"),
-    `module pulumi-runpod-ssh/toolchain\n\ngo 1.26\n\nreplace ${CLIPBOARD_REPLACE}\n`,
-  );
+  fs.writeFileSync(path.join(moduleDir, "go.mod"), `module ${build.moduleName}\n\ngo 1.26\n\nreplace ${CLIPBOARD_REPLACE}\n`);
+  for (const [name, text] of Object.entries(build.files ?? {})) fs.writeFileSync(path.join(moduleDir, name), text);
   const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" };
   const started = Date.now();
-  log(`building the Pulumi CLI v${version} with ${await goVersion()} into ${binDir} (a cold build takes minutes)`);
-  log("  step 1/2: resolving github.com/pulumi/pulumi/pkg/v3 and sdk/v3 through the Go module proxy");
-  await goStep(
-    ["get", `github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v${version}`, `github.com/pulumi/pulumi/sdk/v3@v${version}`],
-    moduleDir,
-    env,
-    "resolving",
-    log,
+  build.log(`  step 1/2: resolving ${build.require.join(", ")} through the Go module proxy`);
+  await goStep(["get", ...build.require], moduleDir, env, "resolving", build.log);
+  build.log("  step 2/2: compiling (CGO_ENABLED=0, -trimpath)");
+  await goStep(["build", "-trimpath", ...build.buildArgs], moduleDir, env, "compiling", build.log);
+  return Math.round((Date.now() - started) / 1000);
+}
+
+/** Records a finished build beside its binary; a cache entry counts only with this file. */
+export function writeBuildInfo(binDir: string, version: string, buildSeconds: number): void {
+  fs.writeFileSync(
+    path.join(binDir, "BUILD-INFO.json"),
+    JSON.stringify({ version, builtAt: new Date().toISOString(), buildSeconds }, null, 2),
   );
-  log("  step 2/2: compiling (CGO_ENABLED=0, -trimpath, tags osusergo,grpcnotrace)");
-  await goStep(
-    [
-      "build",
-      "-trimpath",
+}
+
+async function buildVersion(version: string, log: Log): Promise<string> {
+  const dir = buildDir(version);
+  const binDir = path.join(dir, "bin");
+  fs.mkdirSync(binDir, { recursive: true });
+  log(`building the Pulumi CLI v${version} with ${await goVersion()} into ${binDir} (a cold build takes minutes)`);
+  const seconds = await buildGoMain({
+    dir,
+    moduleName: "pulumi-runpod-ssh/toolchain",
+    require: [`github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v${version}`, `github.com/pulumi/pulumi/sdk/v3@v${version}`],
+    buildArgs: [
       "-tags",
       "osusergo,grpcnotrace",
       "-ldflags",
@@ -216,16 +245,9 @@ async function buildVersion(version: string, log: Log): Promise<string> {
       path.join(binDir, "pulumi"),
       "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi",
     ],
-    moduleDir,
-    env,
-    "compiling",
     log,
-  );
-  const seconds = Math.round((Date.now() - started) / 1000);
-  fs.writeFileSync(
-    path.join(binDir, "BUILD-INFO.json"),
-    JSON.stringify({ version, builtAt: new Date().toISOString(), buildSeconds: seconds }, null, 2),
-  );
+  });
+  writeBuildInfo(binDir, version, seconds);
   log(`built the Pulumi CLI v${version} in ${seconds} s`);
   return path.join(binDir, "pulumi");
 }

@@ -16,11 +16,14 @@ import fs from "node:fs";
 import path from "node:path";
 import {
   ToolchainError,
-  ensureToolchain,
-  goStep,
-  goVersion,
+  buildGoMain,
   checkFreeDisk,
+  ensureToolchain,
+  executable,
+  goVersion,
+  onPath,
   toolchainCacheDir,
+  writeBuildInfo,
   type Toolchain,
   type Log,
 } from "./toolchain";
@@ -28,9 +31,6 @@ import {
 export const PINNED_YAML_VERSION = "1.25.0";
 const YAML_MODULE = "github.com/pulumi/pulumi-yaml";
 const YAML_MAIN = `${YAML_MODULE}/cmd/pulumi-language-yaml`;
-/** The one replace line of Pulumi's pkg/v3 go.mod that a module depending on it must repeat. */
-const CLIPBOARD_REPLACE =
-  "github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-20241001131231-d02d263e614e";
 
 export interface YamlHost {
   /** Absolute path of `pulumi-language-yaml`. */
@@ -40,39 +40,14 @@ export interface YamlHost {
   source: "beside-cli" | "path" | "cache" | "built";
 }
 
-function executable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function onPath(command: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
-    if (dir && executable(path.join(dir, command))) return path.join(dir, command);
-  }
-  return undefined;
-}
-
 export function yamlHostDir(version = PINNED_YAML_VERSION): string {
   return path.join(toolchainCacheDir(), `language-yaml-v${version}`);
 }
 
 async function buildYamlHost(version: string, log: Log): Promise<string> {
   const dir = yamlHostDir(version);
-  const moduleDir = path.join(dir, "module");
   const binDir = path.join(dir, "bin");
-  fs.rmSync(moduleDir, { recursive: true, force: true });
-  fs.mkdirSync(moduleDir, { recursive: true });
   fs.mkdirSync(binDir, { recursive: true });
-  fs.writeFileSync(
-    path.join(moduleDir, "go.mod"),
-    `module pulumi-runpod-ssh/toolchain-yaml\n\ngo 1.26\n\nreplace ${CLIPBOARD_REPLACE}\n`,
-  );
-  const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" };
-  const started = Date.now();
   let go: string;
   try {
     go = await goVersion();
@@ -87,30 +62,15 @@ async function buildYamlHost(version: string, log: Log): Promise<string> {
     `building Pulumi's YAML language host v${version} with ${go} into ${binDir} ` +
       "(about a minute with warm Go caches)",
   );
-  log(`  step 1/2: resolving ${YAML_MODULE}@v${version} through the Go module proxy`);
-  await goStep(["get", `${YAML_MAIN}@v${version}`], moduleDir, env, "resolving", log);
-  log("  step 2/2: compiling (CGO_ENABLED=0, -trimpath)");
   const binary = path.join(binDir, "pulumi-language-yaml");
-  await goStep(
-    [
-      "build",
-      "-trimpath",
-      "-ldflags",
-      `-s -w -X ${YAML_MODULE}/pkg/version.Version=v${version}`,
-      "-o",
-      binary,
-      YAML_MAIN,
-    ],
-    moduleDir,
-    env,
-    "compiling",
+  const seconds = await buildGoMain({
+    dir,
+    moduleName: "pulumi-runpod-ssh/toolchain-yaml",
+    require: [`${YAML_MAIN}@v${version}`],
+    buildArgs: ["-ldflags", `-s -w -X ${YAML_MODULE}/pkg/version.Version=v${version}`, "-o", binary, YAML_MAIN],
     log,
-  );
-  const seconds = Math.round((Date.now() - started) / 1000);
-  fs.writeFileSync(
-    path.join(binDir, "BUILD-INFO.json"),
-    JSON.stringify({ version, builtAt: new Date().toISOString(), buildSeconds: seconds }, null, 2),
-  );
+  });
+  writeBuildInfo(binDir, version, seconds);
   log(`built pulumi-language-yaml v${version} in ${seconds} s`);
   return binary;
 }

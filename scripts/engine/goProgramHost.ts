@@ -15,12 +15,12 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import type * as grpcTypes from "@grpc/grpc-js";
 import type * as langTypes from "@pulumi/pulumi/proto/language_pb";
+import { serveLanguageRuntime } from "./languageHostServer";
 
 /** The exit status with which the Go SDK says it already logged the error to the engine. */
 const EXIT_LOGGED_ERROR = 32;
 
 const besidePulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
-const grpc = besidePulumi("@grpc/grpc-js") as typeof grpcTypes;
 const langGrpc = besidePulumi("@pulumi/pulumi/proto/language_grpc_pb") as {
   LanguageRuntimeService: grpcTypes.ServiceDefinition;
 };
@@ -77,23 +77,7 @@ function serve(program: string): void {
       });
     },
   };
-  const server = new grpc.Server();
-  server.addService(langGrpc.LanguageRuntimeService, service);
-  server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, port) => {
-    if (error) {
-      console.error(`goProgramHost: cannot listen: ${error.message}`);
-      process.exit(1);
-    }
-    process.stdout.write(`PORT=${port}\n`);
-  });
-  const stop = () => {
-    server.forceShutdown();
-    process.exit(0);
-  };
-  process.stdin.on("end", stop);
-  process.stdin.on("close", stop);
-  process.stdin.resume();
-  process.on("SIGTERM", stop);
+  serveLanguageRuntime("goProgramHost", langGrpc.LanguageRuntimeService, service);
 }
 
 if (require.main === module) {

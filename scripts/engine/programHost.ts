@@ -11,12 +11,8 @@
  */
 import { createRequire } from "node:module";
 import path from "node:path";
-
-interface GrpcServer {
-  addService(service: unknown, implementation: unknown): void;
-  bindAsync(address: string, credentials: unknown, callback: (error: Error | null, port: number) => void): void;
-  forceShutdown(): void;
-}
+import type * as grpcTypes from "@grpc/grpc-js";
+import { serveLanguageRuntime } from "./languageHostServer";
 
 function main(): void {
   const programMain = process.argv[2];
@@ -25,42 +21,22 @@ function main(): void {
     process.exit(2);
   }
   const entry = path.resolve(programMain);
-   
-  // The grpc-js copy @pulumi/pulumi itself uses, so the service definitions and the server agree.
   const sdkRequire = createRequire(require.resolve("@pulumi/pulumi"));
-  const grpc = sdkRequire("@grpc/grpc-js") as {
-    Server: new (options?: object) => GrpcServer;
-    ServerCredentials: { createInsecure(): unknown };
-  };
   const { LanguageServer } = sdkRequire("./automation/server") as {
     LanguageServer: new (program: () => Promise<Record<string, unknown>>) => { onPulumiExit(hasError: boolean): void };
   };
-  const languageService = sdkRequire("./proto/language_grpc_pb") as { LanguageRuntimeService: unknown };
+  const languageService = sdkRequire("./proto/language_grpc_pb") as {
+    LanguageRuntimeService: grpcTypes.ServiceDefinition;
+  };
   const { grpcChannelOptions } = sdkRequire("./runtime/settings") as { grpcChannelOptions?: object };
-   
 
   const program = async (): Promise<Record<string, unknown>> => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exported = require(entry) as Record<string, unknown>;
     return { ...exported };
   };
-  const server = new grpc.Server(grpcChannelOptions ?? {});
-  server.addService(languageService.LanguageRuntimeService, new LanguageServer(program));
-  server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, port) => {
-    if (error) {
-      console.error(`programHost: cannot listen: ${error.message}`);
-      process.exit(1);
-    }
-    process.stdout.write(`PORT=${port}\n`);
-  });
-  const stop = () => {
-    server.forceShutdown();
-    process.exit(0);
-  };
-  process.stdin.on("end", stop);
-  process.stdin.on("close", stop);
-  process.stdin.resume();
-  process.on("SIGTERM", stop);
+  const languageServer = new LanguageServer(program);
+  serveLanguageRuntime("programHost", languageService.LanguageRuntimeService, languageServer, grpcChannelOptions);
 }
 
 main();

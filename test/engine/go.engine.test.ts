@@ -14,7 +14,9 @@ import {
   buildGoExample,
   EXAMPLES_SOURCE,
   openExampleStack,
-  shell,
+  assertNothingLeft,
+  assertPreviewCreatesWithoutCalls,
+  assertSshCommandRuns,
   teammateKey,
   TOOLCHAIN_TIMEOUT_MS,
   type GoProgram,
@@ -49,16 +51,12 @@ test("examples/go under the real engine: preview, up, ssh, plugin children, secr
     config: { privateKeyFile: keyFile },
   });
   try {
-    const preview = await stack.ok(["preview", "--non-interactive"]);
-    assert.match(preview.output, /\+ 7 to create/, preview.output);
-    assert.equal(stack.emulator.requests.length, 0, "preview makes no HTTP call");
+    await assertPreviewCreatesWithoutCalls(stack);
 
     const started = Date.now();
     await stack.ok(["up", "--yes", "--skip-preview", "--non-interactive"]);
     t.diagnostic(`pulumi up of examples/go: ${Date.now() - started} ms`);
-    const out = await stack.outputs();
-    const said = await shell(String(out.sshCommand), "'echo ok-from-$RUNPOD_POD_ID'");
-    assert.equal(said.trim(), `ok-from-${String(out.podId)}`, "the sshCommand output runs a remote command");
+    await assertSshCommandRuns(stack);
     const exported = (await stack.ok(["stack", "export"])).stdout;
     assert.match(exported, /"type": "runpod-ssh:index:Pod"/, "the pod is the plugin's custom resource");
     assert.ok(!exported.includes(stack.emulator.apiKey), "no API key in the state");
@@ -66,9 +64,7 @@ test("examples/go under the real engine: preview, up, ssh, plugin children, secr
     assert.doesNotMatch(hidden.stdout, /PRIVATE KEY/, "the private key output is a secret");
 
     await stack.ok(["destroy", "--yes", "--skip-preview", "--non-interactive"]);
-    assert.deepEqual(stack.emulator.pods(), [], "no pod left");
-    assert.deepEqual(stack.emulator.accountKeys(), foreignKeys, "exactly the keys the account held before");
-    assert.equal(fs.existsSync(keyFile), false, "the private key file is gone");
+    assertNothingLeft(stack, foreignKeys, keyFile);
   } finally {
     await stack.close();
   }

@@ -3,6 +3,7 @@
  * isolated workspace per test, a stack of one of the example programs configured against an emulator, and the
  * shell that runs a generated command the way a user pastes it.
  */
+import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -228,4 +229,26 @@ export function teammateKey(dir: string, comment: string): string {
   const file = path.join(dir, comment);
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", file]);
   return fs.readFileSync(`${file}.pub`, "utf8").trim();
+}
+
+/** `pulumi preview` of a fresh quickstart-like stack plans 7 resources and makes no HTTP call. */
+export async function assertPreviewCreatesWithoutCalls(stack: ExampleStack): Promise<void> {
+  const preview = await stack.ok(["preview", "--non-interactive"]);
+  assert.match(preview.output, /\+ 7 to create/, preview.output);
+  assert.equal(stack.emulator.requests.length, 0, "preview makes no HTTP call");
+}
+
+/** The stack's `sshCommand` output runs a remote command on its `podId`; resolves with every output. */
+export async function assertSshCommandRuns(stack: ExampleStack): Promise<Record<string, unknown>> {
+  const out = await stack.outputs();
+  const said = await shell(String(out.sshCommand), "'echo ok-from-$RUNPOD_POD_ID'");
+  assert.equal(said.trim(), `ok-from-${String(out.podId)}`, "the sshCommand output runs a remote command");
+  return out;
+}
+
+/** After `pulumi destroy`: no pod, exactly the account keys held before, the private key file gone. */
+export function assertNothingLeft(stack: ExampleStack, foreignKeys: string[], keyFile: string): void {
+  assert.deepEqual(stack.emulator.pods(), [], "no pod left");
+  assert.deepEqual(stack.emulator.accountKeys(), foreignKeys, "exactly the keys the account held before");
+  assert.equal(fs.existsSync(keyFile), false, "the private key file is gone");
 }

@@ -3,17 +3,31 @@
  * `pulumi stack export`, and polling for a condition.
  */
 
-interface PreviewStep {
+interface Step {
   op: string;
   urn: string;
 }
 
+/**
+ * The engine's operations on the Pod resources in `--json` output, in order: one document with `steps` for
+ * preview, a stream of engine events (one JSON object a line) for up.
+ */
+export function podStepOps(json: string): string[] {
+  const lines = json.trim().split("\n");
+  const steps: Step[] =
+    lines.length > 1 && lines[0].startsWith('{"sequence"')
+      ? lines
+          .map((l) => JSON.parse(l) as { resourcePreEvent?: { metadata: Step } })
+          .flatMap((e) => (e.resourcePreEvent ? [e.resourcePreEvent.metadata] : []))
+      : ((JSON.parse(json) as { steps?: Step[] }).steps ?? []);
+  return steps.filter((s) => s.urn.includes("runpod-ssh:Pod::")).map((s) => s.op);
+}
+
 /** The operations `pulumi preview --json` plans for the Pod resources (same-steps left out). */
 export function podSteps(previewJson: string): string[] {
-  const parsed = JSON.parse(previewJson) as { steps?: PreviewStep[] };
-  return (parsed.steps ?? [])
-    .filter((s) => s.urn.includes("runpod-ssh:Pod::") && s.op !== "same")
-    .map((s) => (s.op === "create-replacement" || s.op === "delete-replaced" ? "replace" : s.op))
+  return podStepOps(previewJson)
+    .filter((op) => op !== "same")
+    .map((op) => (op === "create-replacement" || op === "delete-replaced" ? "replace" : op))
     .filter((op, i, all) => all.indexOf(op) === i);
 }
 

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { podStepOps } from "./inspect";
 import { getToolchain, openExampleStack, ROOT, shell, TOOLCHAIN_TIMEOUT_MS } from "./harness";
 
 before(() => getToolchain(), { timeout: TOOLCHAIN_TIMEOUT_MS });
@@ -17,24 +18,9 @@ const PROGRAM = {
   built: path.join(ROOT, "dist", "test", "engine", "programs", "from-config"),
 };
 
-interface Step {
-  op: string;
-  urn: string;
-}
-
-/**
- * The pod's planned or done operation ("same" when untouched) in `--json` output: one document with `steps`
- * for preview, a stream of engine events (one JSON object a line) for up.
- */
+/** The pod's planned or done operation in `--json` output of preview or up ("same" when untouched). */
 function podOp(json: string): string {
-  const lines = json.trim().split("\n");
-  const steps: Step[] =
-    lines.length > 1 && lines[0].startsWith('{"sequence"')
-      ? lines
-          .map((l) => JSON.parse(l) as { resourcePreEvent?: { metadata: Step } })
-          .flatMap((e) => (e.resourcePreEvent ? [e.resourcePreEvent.metadata] : []))
-      : ((JSON.parse(json) as { steps?: Step[] }).steps ?? []);
-  const ops = steps.filter((s) => s.urn.includes("runpod-ssh:Pod::")).map((s) => s.op);
+  const ops = podStepOps(json);
   if (ops.some((op) => op === "replace" || op === "create-replacement")) return "replace";
   return ops.find((op) => op !== "same") ?? "same";
 }

@@ -15,7 +15,9 @@ import {
   getToolchain,
   openExampleStack,
   ROOT,
-  shell,
+  assertNothingLeft,
+  assertPreviewCreatesWithoutCalls,
+  assertSshCommandRuns,
   teammateKey,
   TOOLCHAIN_TIMEOUT_MS,
   type PythonEnv,
@@ -53,16 +55,12 @@ test("examples/python under the real engine: preview, up, ssh, plugin children, 
     config: { privateKeyFile: keyFile },
   });
   try {
-    const preview = await stack.ok(["preview", "--non-interactive"]);
-    assert.match(preview.output, /\+ 7 to create/, preview.output);
-    assert.equal(stack.emulator.requests.length, 0, "preview makes no HTTP call");
+    await assertPreviewCreatesWithoutCalls(stack);
 
     const started = Date.now();
     await stack.ok(UP);
     t.diagnostic(`pulumi up of examples/python: ${Date.now() - started} ms`);
-    const out = await stack.outputs();
-    const said = await shell(String(out.sshCommand), "'echo ok-from-$RUNPOD_POD_ID'");
-    assert.equal(said.trim(), `ok-from-${String(out.podId)}`, "the sshCommand output runs a remote command");
+    await assertSshCommandRuns(stack);
 
     const exported = (await stack.ok(["stack", "export"])).stdout;
     assert.match(exported, /"type": "runpod-ssh:index:Pod"/, "the pod is the plugin's custom resource");
@@ -74,9 +72,7 @@ test("examples/python under the real engine: preview, up, ssh, plugin children, 
     await stack.ok([...UP, "--expect-no-changes"]);
 
     await stack.ok(["destroy", "--yes", "--skip-preview", "--non-interactive"]);
-    assert.deepEqual(stack.emulator.pods(), [], "no pod left");
-    assert.deepEqual(stack.emulator.accountKeys(), foreignKeys, "exactly the keys the account held before");
-    assert.equal(fs.existsSync(keyFile), false, "the private key file is gone");
+    assertNothingLeft(stack, foreignKeys, keyFile);
   } finally {
     await stack.close();
   }

@@ -9,7 +9,17 @@ import crypto from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { getToolchain, openExampleStack, shell, teammateKey, TOOLCHAIN_TIMEOUT_MS, type ExampleStack } from "./harness";
+import {
+  assertNothingLeft,
+  assertPreviewCreatesWithoutCalls,
+  assertSshCommandRuns,
+  getToolchain,
+  openExampleStack,
+  shell,
+  teammateKey,
+  TOOLCHAIN_TIMEOUT_MS,
+  type ExampleStack,
+} from "./harness";
 import { podSteps, stateResource, waitFor } from "./inspect";
 
 let work: string;
@@ -29,10 +39,7 @@ after(() => fs.rmSync(work, { recursive: true, force: true }));
 const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
 
 async function sshWorks(stack: ExampleStack): Promise<Record<string, string>> {
-  const out = (await stack.outputs()) as Record<string, string>;
-  const said = await shell(String(out.sshCommand), "'echo ok-from-$RUNPOD_POD_ID'");
-  assert.equal(said.trim(), `ok-from-${out.podId}`, "the sshCommand output runs a remote command");
-  return out;
+  return (await assertSshCommandRuns(stack)) as Record<string, string>;
 }
 
 test("quickstart under the real engine: preview, up, commands, state, no-change up, update, replace, refresh, destroy", async () => {
@@ -45,9 +52,7 @@ test("quickstart under the real engine: preview, up, commands, state, no-change 
   });
   try {
     // preview: nothing reaches the emulator, nothing is created.
-    const preview = await stack.ok(["preview", "--non-interactive"]);
-    assert.match(preview.output, /\+ 7 to create/);
-    assert.equal(stack.emulator.requests.length, 0, "preview makes no HTTP call");
+    await assertPreviewCreatesWithoutCalls(stack);
     assert.deepEqual(stack.emulator.pods(), []);
 
     // up, with progress lines from the wait shown by the engine under the pod's row.
@@ -140,9 +145,7 @@ test("quickstart under the real engine: preview, up, commands, state, no-change 
 
     // destroy: no pod, exactly the account's earlier keys, the key file gone.
     await stack.ok(["destroy", "--yes", "--skip-preview", "--non-interactive"]);
-    assert.deepEqual(stack.emulator.pods(), []);
-    assert.deepEqual(stack.emulator.accountKeys(), foreignKeys, "exactly the keys the account held before");
-    assert.equal(fs.existsSync(keyFile), false, "the private key file is gone");
+    assertNothingLeft(stack, foreignKeys, keyFile);
   } finally {
     await stack.close();
   }

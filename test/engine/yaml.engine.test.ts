@@ -9,7 +9,17 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { getYamlHost, openExampleStack, ROOT, shell, teammateKey, TOOLCHAIN_TIMEOUT_MS } from "./harness";
+import {
+  assertNothingLeft,
+  assertPreviewCreatesWithoutCalls,
+  assertSshCommandRuns,
+  getYamlHost,
+  openExampleStack,
+  ROOT,
+  shell,
+  teammateKey,
+  TOOLCHAIN_TIMEOUT_MS,
+} from "./harness";
 
 let work: string;
 
@@ -43,9 +53,7 @@ test("examples/yaml under the real engine: preview, up, ssh, plugin children, se
     timings: { provisioningMs: 2500, startingMs: 2500, sshdStartMs: 3000 },
   });
   try {
-    const preview = await stack.ok(["preview", "--non-interactive"]);
-    assert.match(preview.output, /\+ 7 to create/, preview.output);
-    assert.equal(stack.emulator.requests.length, 0, "preview makes no HTTP call");
+    await assertPreviewCreatesWithoutCalls(stack);
 
     const started = Date.now();
     const up = await stack.ok(UP, { env: { RUNPOD_SSH_PROGRESS_EVERY_MS: "500" } });
@@ -55,9 +63,7 @@ test("examples/yaml under the real engine: preview, up, ssh, plugin children, se
       /Pod trainer-pod creating \(\d+s\) pod \S+ \(\w+\): (STARTING|RUNNING|CREATED|PROVISIONING)/,
       "the plugin's progress lines reach the engine",
     );
-    const out = await stack.outputs();
-    const said = await shell(String(out.sshCommand), "'echo ok-from-$RUNPOD_POD_ID'");
-    assert.equal(said.trim(), `ok-from-${String(out.podId)}`, "the sshCommand output runs a remote command");
+    const out = await assertSshCommandRuns(stack);
     assert.ok(fs.existsSync(keyFile), "the private key file was written");
 
     const exported = (await stack.ok(["stack", "export"])).stdout;
@@ -84,9 +90,7 @@ test("examples/yaml under the real engine: preview, up, ssh, plugin children, se
     await stack.ok([...UP, "--expect-no-changes"]);
 
     await stack.ok(["destroy", "--yes", "--skip-preview", "--non-interactive"]);
-    assert.deepEqual(stack.emulator.pods(), [], "no pod left");
-    assert.deepEqual(stack.emulator.accountKeys(), foreignKeys, "exactly the keys the account held before");
-    assert.equal(fs.existsSync(keyFile), false, "the private key file is gone");
+    assertNothingLeft(stack, foreignKeys, keyFile);
   } finally {
     await stack.close();
   }

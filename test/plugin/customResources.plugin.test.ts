@@ -11,6 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { startEmulator, type RunpodEmulator } from "../../emulator";
 import { isSecret, PluginClient, secret, urnOf, type Bag } from "./pluginClient";
+import { sshOptions } from "../helpers/emulator";
 
 const TIMINGS = { provisioningMs: 100, startingMs: 100, sshdStartMs: 100 };
 
@@ -43,26 +44,9 @@ function keyPair(dir: string, comment: string): { publicKey: string; privateKeyF
 }
 
 function sshRun(outs: Bag, privateKeyFile: string, command: string): string {
-  return execFileSync(
-    "ssh",
-    [
-      "-p",
-      String(outs.sshPort),
-      "-i",
-      privateKeyFile,
-      "-o",
-      "IdentitiesOnly=yes",
-      "-o",
-      "StrictHostKeyChecking=no",
-      "-o",
-      "UserKnownHostsFile=/dev/null",
-      "-o",
-      "LogLevel=ERROR",
-      `${String(outs.sshUser)}@${String(outs.publicIp)}`,
-      command,
-    ],
-    { encoding: "utf8", timeout: 30_000 },
-  ).trim();
+  const target = `${String(outs.sshUser)}@${String(outs.publicIp)}`;
+  const args = ["-p", String(outs.sshPort), ...sshOptions(privateKeyFile), target, command];
+  return execFileSync("ssh", args, { encoding: "utf8", timeout: 30_000 }).trim();
 }
 
 test("AccountSshKey: check, create, read, diff, update, delete through the plugin; other keys untouched", async () => {

@@ -17,6 +17,7 @@ import {
   PINNED_PULUMI_VERSION,
   ToolchainError,
 } from "../../scripts/toolchain";
+import { withEnv } from "../helpers/env";
 
 const run = promisify(execFile);
 const SCRIPT = path.join(__dirname, "..", "..", "scripts", "toolchain.js");
@@ -26,20 +27,6 @@ function fakePulumi(dir: string, version: string): string {
   const file = path.join(dir, "pulumi");
   fs.writeFileSync(file, `#!/bin/sh\necho v${version}\n`, { mode: 0o755 });
   return file;
-}
-
-async function withEnv<T>(env: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k];
-  try {
-    return await body();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
 }
 
 test("versions compare numerically, ignoring a leading v and pre-release suffixes", () => {

@@ -10,27 +10,12 @@ import os from "node:os";
 import path from "node:path";
 import { ToolchainError, type Toolchain } from "../../scripts/toolchain";
 import { ensureYamlHost, PINNED_YAML_VERSION } from "../../scripts/toolchainYaml";
+import { withEnv } from "../helpers/env";
 
 function executable(file: string, body = "#!/bin/sh\n"): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, body, { mode: 0o755 });
   return file;
-}
-
-async function withEnv<T>(env: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  for (const [k, v] of Object.entries(env)) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
-  }
-  try {
-    return await body();
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
 }
 
 function toolchainIn(binDir: string, source: Toolchain["source"]): Toolchain {
