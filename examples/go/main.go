@@ -1,9 +1,9 @@
 // Quickstart: one SSH-ready Runpod pod, from Go.
 //
 //	pulumi package add ../../bin/pulumi-resource-runpod-ssh             # generates the Go SDK into sdks/runpod-ssh
-//	pulumi config set --secret runpod-ssh:token <your Runpod API key>   # or export RUNPOD_API_KEY
+//	pulumi config set --secret runpod-ssh:token    # paste your Runpod API key at the prompt (or export RUNPOD_API_KEY)
 //	pulumi up
-//	$(pulumi stack output sshCommand)                                   # you are in
+//	eval "$(pulumi stack output sshCommand)"         # a shell on the pod
 //
 // The private key is written to ~/.ssh/runpod-go (mode 0600) and removed by `pulumi destroy`.
 package main

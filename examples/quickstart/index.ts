@@ -1,9 +1,9 @@
 /**
  * Quickstart: one SSH-ready Runpod pod.
  *
- *   pulumi config set --secret runpod:token <your Runpod API key>     # or export RUNPOD_API_KEY
+ *   pulumi config set --secret runpod:token    # paste your Runpod API key at the prompt (or export RUNPOD_API_KEY)
  *   pulumi up
- *   $(pulumi stack output sshCommand)                                 # you are in
+ *   eval "$(pulumi stack output sshCommand)"         # a shell on the pod
  *
  * The private key is written to ~/.ssh/runpod-quickstart (mode 0600) and removed by `pulumi destroy`. The
  * commands pin the pod's host key (read by `pulumi up`), so even the first connection is verified.

@@ -3,7 +3,7 @@
  * run over SSH with the generated key and verify the pod's pinned host key.
  *
  *   npm install pulumi-runpod-ssh @pulumi/pulumi @pulumi/tls @pulumi/command
- *   pulumi config set --secret runpod:token <your Runpod API key>
+ *   pulumi config set --secret runpod:token    # paste your Runpod API key at the prompt (or export RUNPOD_API_KEY)
  *   pulumi up
  *   pulumi stack output gpuInfo
  *

@@ -21,7 +21,9 @@ function main(): void {
     process.exit(2);
   }
   const entry = path.resolve(programMain);
-  const sdkRequire = createRequire(require.resolve("@pulumi/pulumi"));
+  // The SDK the program itself loads (its project's node_modules, else this repository's): the language server
+  // and the program must share one copy, whose runtime state the program's resources register through.
+  const sdkRequire = createRequire(createRequire(entry).resolve("@pulumi/pulumi"));
   const { LanguageServer } = sdkRequire("./automation/server") as {
     LanguageServer: new (program: () => Promise<Record<string, unknown>>) => { onPulumiExit(hasError: boolean): void };
   };
@@ -30,7 +32,15 @@ function main(): void {
   };
   const { grpcChannelOptions } = sdkRequire("./runtime/settings") as { grpcChannelOptions?: object };
 
+  // One host serves every run of its CLI command (`pulumi up` without --skip-preview runs the program for the
+  // preview, then again for the update). The real Node.js host starts a new process per run; here every module
+  // but the SDK this server runs on (and its gRPC) is loaded afresh, so the second run registers its resources
+  // again instead of returning the first run's cached exports.
+  const sdkDir = path.dirname(sdkRequire.resolve("./package.json")) + path.sep;
   const program = async (): Promise<Record<string, unknown>> => {
+    for (const key of Object.keys(require.cache)) {
+      if (!key.startsWith(sdkDir) && !/[\\/](@grpc|google-protobuf|protobufjs)[\\/]/.test(key)) delete require.cache[key];
+    }
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const exported = require(entry) as Record<string, unknown>;
     return { ...exported };

@@ -128,12 +128,13 @@ export function createWorkspace(toolchain: Toolchain, prefix = "runpod-ssh-engin
   return ws;
 }
 
-interface HostedProgram {
+export interface HostedProgram {
   address: string;
   stop(): void;
 }
 
-function hostProgram(command: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<HostedProgram> {
+/** Starts a program host (it prints `PORT=<n>` once listening) and resolves with its address. */
+export function hostProgram(command: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<HostedProgram> {
   return new Promise((resolve, reject) => {
     const child = spawn(command[0], command.slice(1), { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";

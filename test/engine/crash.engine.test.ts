@@ -1,6 +1,6 @@
 /**
  * Crash under the real engine: `pulumi up` SIGKILLed while the pod is being created, then the recovery the
- * README documents for this CLI: `pulumi cancel` (the file backend keeps the killed run's lock), then
+ * README shows, run from its shell block: `pulumi cancel` (the file backend keeps the killed run's lock), then
  * `pulumi refresh --clear-pending-creates` (the state records the interrupted create as pending; the pod's id
  * never reached it), then `pulumi up`, whose Pod create adopts the pod the killed run started.
  * No pod leaked, none duplicated, and the stack works afterwards.
@@ -11,13 +11,15 @@ import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { getToolchain, openExampleStack, shell, TOOLCHAIN_TIMEOUT_MS } from "./harness";
+import { getToolchain, openExampleStack, ROOT, TOOLCHAIN_TIMEOUT_MS } from "./harness";
+import { blockUnder, SHELL_LANGS } from "./markdownBlocks";
 import { killLeftoverProcesses } from "../../scripts/engine/workspace";
 import { waitFor } from "./inspect";
 
 before(() => getToolchain(), { timeout: TOOLCHAIN_TIMEOUT_MS });
 
 const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
+const README = path.join(ROOT, "README.md");
 
 test("pulumi up SIGKILLed mid-create, then cancel, refresh --clear-pending-creates, up: one pod, adopted, working; destroy leaves nothing", async () => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "engine-crash-"));
@@ -45,21 +47,20 @@ test("pulumi up SIGKILLed mid-create, then cancel, refresh --clear-pending-creat
     assert.notEqual(locked.code, 0);
     assert.match(locked.output, /currently locked/, "the file backend still holds the killed run's lock");
 
-    await stack.ok(["cancel", "--yes", "--non-interactive"]);
     const pending = JSON.parse((await stack.ok(["stack", "export"])).stdout) as { deployment: { pending_operations?: Array<{ type: string }> } };
     assert.deepEqual(pending.deployment.pending_operations?.map((o) => o.type), ["creating"], "the state records the pending create");
-    await stack.ok(["refresh", "--clear-pending-creates", "--yes", "--skip-preview", "--non-interactive"]);
+    // The recovery exactly as the README shows it, in a user's shell.
+    const recovery = blockUnder(README, "Recovery after an interrupted `pulumi up`", SHELL_LANGS);
+    const recovered = await stack.sh(recovery.text);
+    assert.match(recovered.stdout, new RegExp(`found pod ${orphan} left by an interrupted earlier create`));
     const cleared = JSON.parse((await stack.ok(["stack", "export"])).stdout) as { deployment: { pending_operations?: unknown[] } };
     assert.deepEqual(cleared.deployment.pending_operations ?? [], [], "refresh cleared the pending create");
-    assert.equal(stack.emulator.pods().length, 1, "clearing the pending create leaves the pod where it is");
-    const recovered = await stack.ok(UP);
-    assert.match(recovered.output, new RegExp(`found pod ${orphan} left by an interrupted earlier create`));
     await waitFor(() => stack.emulator.pods().length === 1);
     assert.deepEqual(stack.emulator.pods().map((p) => p.id), [orphan], "the orphan was adopted, not duplicated");
 
     const out = await stack.outputs();
     assert.equal(out.podId, orphan);
-    assert.equal((await shell(String(out.sshCommand), "'echo recovered'")).trim(), "recovered");
+    assert.equal((await stack.sh(`eval "$(pulumi stack output sshCommand) 'echo recovered'"`)).stdout.trim(), "recovered");
 
     await stack.ok(["destroy", "--yes", "--skip-preview", "--non-interactive"]);
     assert.deepEqual(stack.emulator.pods(), [], "no pod leaked");

@@ -14,6 +14,7 @@ import { ensureYamlHost, type YamlHost } from "../../scripts/toolchainYaml";
 import { createVirtualenv } from "../../scripts/toolchainPython";
 import { ensureSdkGenerator, generateSdk } from "../../scripts/sdkgen";
 import { buildGoProgram } from "../../scripts/toolchainGo";
+import { runUserShellOk, userShellEnv, type ShellName, type ShellResult } from "./userShell";
 import {
   createWorkspace,
   pulumi,
@@ -111,6 +112,11 @@ export interface ExampleStack {
   /** Runs a pulumi command and throws with its output unless it exits 0. */
   ok(args: string[], options?: Partial<PulumiOptions>): Promise<PulumiResult>;
   outputs(): Promise<Record<string, unknown>>;
+  /**
+   * Runs a script in a user's shell in the project folder (userShell.ts: `pulumi` is the real CLI with the
+   * stand-in language hosts); throws with its output unless every line succeeds.
+   */
+  sh(script: string, options?: { shell?: ShellName; input?: string; env?: NodeJS.ProcessEnv }): Promise<ShellResult>;
   /** Destroys (best effort), stops the emulator, removes the workspace. */
   close(): Promise<void>;
 }
@@ -172,6 +178,7 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
   const ok = (args: string[], extra: Partial<PulumiOptions> = {}) =>
     pulumiOk(ws, args, { cwd, ...hosting, ...extra, env: { ...env, ...extra.env } });
   let closed = false;
+  const shellEnv = userShellEnv(ws, { program: program || undefined, python: options.python, goBinary: options.goBinary });
   const stack: ExampleStack = {
     ws,
     emulator,
@@ -183,6 +190,7 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
       const result = await ok(["stack", "output", "--json", "--show-secrets"]);
       return JSON.parse(result.stdout) as Record<string, unknown>;
     },
+    sh: (script, extra = {}) => runUserShellOk(script, { ...shellEnv, ...env }, { cwd, ...extra }),
     async close() {
       if (closed) return;
       closed = true;
@@ -238,11 +246,16 @@ export async function assertPreviewCreatesWithoutCalls(stack: ExampleStack): Pro
   assert.equal(stack.emulator.requests.length, 0, "preview makes no HTTP call");
 }
 
-/** The stack's `sshCommand` output runs a remote command on its `podId`; resolves with every output. */
+/**
+ * The stack's `sshCommand` output runs a remote command on its `podId`, the way the README says to run it:
+ * `eval "$(pulumi stack output sshCommand) '<remote command>'"` in bash and in sh. Resolves with every output.
+ */
 export async function assertSshCommandRuns(stack: ExampleStack): Promise<Record<string, unknown>> {
   const out = await stack.outputs();
-  const said = await shell(String(out.sshCommand), "'echo ok-from-$RUNPOD_POD_ID'");
-  assert.equal(said.trim(), `ok-from-${String(out.podId)}`, "the sshCommand output runs a remote command");
+  for (const shellName of ["bash", "sh"] as const) {
+    const said = await stack.sh(`eval "$(pulumi stack output sshCommand) 'echo ok-from-\\$RUNPOD_POD_ID'"`, { shell: shellName });
+    assert.equal(said.stdout.trim(), `ok-from-${String(out.podId)}`, `the sshCommand output runs a remote command (${shellName})`);
+  }
   return out;
 }
 
