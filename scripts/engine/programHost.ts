@@ -21,7 +21,9 @@ function main(): void {
     process.exit(2);
   }
   const entry = path.resolve(programMain);
-  const sdkRequire = createRequire(require.resolve("@pulumi/pulumi"));
+  // The program's own @pulumi/pulumi (the one its `require`s get: in a user's project, its node_modules), so the
+  // language server and the program share one copy of the SDK's runtime state.
+  const sdkRequire = createRequire(createRequire(entry).resolve("@pulumi/pulumi"));
   const { LanguageServer } = sdkRequire("./automation/server") as {
     LanguageServer: new (program: () => Promise<Record<string, unknown>>) => { onPulumiExit(hasError: boolean): void };
   };
