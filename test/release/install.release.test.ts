@@ -21,7 +21,7 @@ import { promisify } from "node:util";
 import { load as parseYaml } from "js-yaml";
 import { createVirtualenv } from "../../scripts/toolchainPython";
 import { releaseFiles } from "../../scripts/release/release";
-import { archiveName, BUNDLE, EXECUTABLE } from "../../scripts/release/pluginArchive";
+import { allPlatforms, archiveName, BUNDLE, EXECUTABLE } from "../../scripts/release/pluginArchive";
 import {
   assertNothingLeft,
   assertPreviewCreatesWithoutCalls,
@@ -101,19 +101,18 @@ test("npm run release: every artifact of package.json's version; the workflow up
   for (const file of releaseFiles(rel.version)) assert.ok(fs.existsSync(path.join(rel.dir, file)), `${file} built`);
 
   const workflow = parseYaml(fs.readFileSync(path.join(ROOT, ".github", "workflows", "release.yml"), "utf8")) as {
-    on: { push: { tags: string[] } };
-    jobs: Record<string, { steps: Array<{ run?: string; with?: Record<string, string> }> }>;
+    jobs: Record<string, { steps: Array<{ run?: string }>; strategy?: { matrix: { include: Array<{ platform: string }> } } }>;
   };
   const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
   const scripts = steps.map((s) => s.run ?? "").join("\n");
   assert.match(scripts, /^npm run release$/m, "the workflow builds with npm run release");
-  const uploaded = new Set(
-    [...scripts.matchAll(/artifacts\/([^\s"']+)/g)].map((m) => m[1].replace(/\$\{VERSION\}/g, rel.version)),
-  );
-  assert.ok(uploaded.size >= releaseFiles(rel.version).length, [...uploaded].join(", "));
-  for (const file of uploaded) {
-    const name = file.replace(/\$\{\{ matrix\.platform \}\}/, "linux-amd64");
-    assert.ok(fs.existsSync(path.join(rel.dir, name)), `the workflow uses artifacts/${file}, which npm run release makes`);
+  const platforms = workflow.jobs["plugin-starts"].strategy!.matrix.include.map((m) => m.platform).sort();
+  assert.deepEqual(platforms, [...allPlatforms()].sort(), "each platform's plugin is started on its own runner");
+  const used = [...scripts.matchAll(/artifacts\/([^\s"']+)/g)].map((m) => m[1].replace(/\$\{VERSION\}/g, rel.version));
+  const expanded = used.flatMap((f) => (f.includes("${PLATFORM}") ? platforms.map((p) => f.replace("${PLATFORM}", p)) : [f]));
+  assert.ok(expanded.length >= releaseFiles(rel.version).length, expanded.join(", "));
+  for (const file of expanded) {
+    assert.ok(fs.existsSync(path.join(rel.dir, file)), `the workflow uses artifacts/${file}, which npm run release makes`);
   }
   const released = /gh release create[\s\S]*?(?:\n\s*\n|$)/.exec(scripts)?.[0] ?? "";
   for (const file of releaseFiles(rel.version)) {
@@ -147,15 +146,17 @@ test("the plugin archive: executable at its root, runs from a copy outside the r
   const installed = path.join(home, "plugins", `resource-runpod-ssh-v${rel.version}`);
   fs.mkdirSync(path.dirname(installed), { recursive: true });
   fs.renameSync(copy, installed);
-  const fromArchive = await coldStart([path.join(installed, EXECUTABLE)], tracerEnv(traceDir));
+  // Started from a working folder outside the repository, as the engine starts it from the project's.
+  const launch = (executable: string) => ["sh", "-c", `cd "${work}" && exec "${executable}"`];
+  const fromArchive = await coldStart(launch(path.join(installed, EXECUTABLE)), tracerEnv(traceDir));
   assert.equal(fromArchive.version, rel.version);
   assert.equal(fromArchive.schema.pluginDownloadURL, REPOSITORY_SERVER);
   assertPluginStayedInside(traceDir, home);
   const archiveMs: number[] = [];
   const launcherMs: number[] = [];
   for (let i = 0; i < 3; i++) {
-    archiveMs.push((await coldStart([path.join(installed, EXECUTABLE)])).ms);
-    launcherMs.push((await coldStart([PLUGIN_BIN])).ms);
+    archiveMs.push((await coldStart(launch(path.join(installed, EXECUTABLE)))).ms);
+    launcherMs.push((await coldStart(launch(PLUGIN_BIN))).ms);
   }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[1].toFixed(0);
   const size = (f: string) => `${(fs.statSync(path.join(rel.dir, f)).size / 1024).toFixed(0)} KiB`;
