@@ -21,7 +21,7 @@ export const ARCHITECTURES = ["amd64", "arm64"] as const;
 export type Platform = `${(typeof PLATFORMS)[number]}-${(typeof ARCHITECTURES)[number]}`;
 
 export function allPlatforms(): Platform[] {
-  return PLATFORMS.flatMap((os) => ARCHITECTURES.map((arch) => `${os}-${arch}` as Platform));
+  return PLATFORMS.flatMap((os) => ARCHITECTURES.map((arch): Platform => `${os}-${arch}`));
 }
 
 /** The archive's file name, as `pulumi plugin install` downloads it. */
@@ -76,7 +76,8 @@ export async function bundlePlugin(root: string, version: string, outFile: strin
       },
     ],
   });
-  if (result.errors.length > 0) throw new Error(`bundling the plugin failed: ${result.errors.map((e) => e.text).join("; ")}`);
+  if (result.errors.length > 0)
+    throw new Error(`bundling the plugin failed: ${result.errors.map((e) => e.text).join("; ")}`);
 }
 
 /** Writes one archive per platform into `outDir` from a built bundle; returns their paths. */

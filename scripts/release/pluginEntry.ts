@@ -17,17 +17,17 @@ if (major < 20) {
 
 /** Modules looked up beside @pulumi/pulumi, answered from the bundle. */
 const BUNDLED: Record<string, () => unknown> = {
-  "@grpc/grpc-js": () => require("@grpc/grpc-js"),
-  "@pulumi/pulumi/proto/provider_grpc_pb": () => require("@pulumi/pulumi/proto/provider_grpc_pb"),
-  "@pulumi/pulumi/proto/provider_pb": () => require("@pulumi/pulumi/proto/provider_pb"),
-  "@pulumi/pulumi/proto/engine_pb": () => require("@pulumi/pulumi/proto/engine_pb"),
-  "@pulumi/pulumi/proto/engine_grpc_pb": () => require("@pulumi/pulumi/proto/engine_grpc_pb"),
-  "@pulumi/pulumi/proto/plugin_pb": () => require("@pulumi/pulumi/proto/plugin_pb"),
+  "@grpc/grpc-js": () => require("@grpc/grpc-js") as unknown,
+  "@pulumi/pulumi/proto/provider_grpc_pb": () => require("@pulumi/pulumi/proto/provider_grpc_pb") as unknown,
+  "@pulumi/pulumi/proto/provider_pb": () => require("@pulumi/pulumi/proto/provider_pb") as unknown,
+  "@pulumi/pulumi/proto/engine_pb": () => require("@pulumi/pulumi/proto/engine_pb") as unknown,
+  "@pulumi/pulumi/proto/engine_grpc_pb": () => require("@pulumi/pulumi/proto/engine_grpc_pb") as unknown,
+  "@pulumi/pulumi/proto/plugin_pb": () => require("@pulumi/pulumi/proto/plugin_pb") as unknown,
 };
 
 interface ModuleInternals {
-  _load(request: string, parent: unknown, isMain: boolean): unknown;
-  _resolveFilename(request: string, ...rest: unknown[]): string;
+  _load: (this: unknown, request: string, parent: unknown, isMain: boolean) => unknown;
+  _resolveFilename: (this: unknown, request: string, ...rest: unknown[]) => string;
 }
 const internals = Module as unknown as ModuleInternals;
 const load = internals._load;

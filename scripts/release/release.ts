@@ -49,7 +49,10 @@ function carriedVersions(root: string): Array<[string, string | undefined]> {
   return [
     ["sdk/plugin/schema.json", json("sdk/plugin/schema.json").version],
     [`${PYTHON_SDK_DIR}/pyproject.toml`, /^\s*version = "([^"]+)"/m.exec(pyproject)?.[1]],
-    [`${PYTHON_SDK_DIR}/pulumi_runpod_ssh/pulumi-plugin.json`, json(`${PYTHON_SDK_DIR}/pulumi_runpod_ssh/pulumi-plugin.json`).version],
+    [
+      `${PYTHON_SDK_DIR}/pulumi_runpod_ssh/pulumi-plugin.json`,
+      json(`${PYTHON_SDK_DIR}/pulumi_runpod_ssh/pulumi-plugin.json`).version,
+    ],
     [`${GO_SDK_DIR}/pulumi-plugin.json`, json(`${GO_SDK_DIR}/pulumi-plugin.json`).version],
   ];
 }
@@ -83,7 +86,8 @@ async function pythonBuilder(log: Log): Promise<string> {
       timeout: 10 * 60_000,
     });
   } catch (e) {
-    throw new ToolchainError(`pip could not install PyPA's build into ${dir}: ${(e as { stderr?: string }).stderr ?? e}`);
+    const err = e as { stderr?: string; message: string };
+    throw new ToolchainError(`pip could not install PyPA's build into ${dir}: ${(err.stderr || err.message).trim()}`);
   }
   return python;
 }
@@ -122,7 +126,13 @@ export async function buildRelease(outDir = DEFAULT_OUT_DIR, log: Log = (l) => c
     fs.cpSync(path.join(ROOT, GO_SDK_DIR), path.join(outDir, "go", path.basename(GO_SDK_DIR)), { recursive: true });
     const sums = releaseFiles(version)
       .filter((f) => f !== "checksums.txt")
-      .map((f) => `${crypto.createHash("sha256").update(fs.readFileSync(path.join(outDir, f))).digest("hex")}  ${f}`);
+      .map(
+        (f) =>
+          `${crypto
+            .createHash("sha256")
+            .update(fs.readFileSync(path.join(outDir, f)))
+            .digest("hex")}  ${f}`,
+      );
     fs.writeFileSync(path.join(outDir, "checksums.txt"), `${sums.join("\n")}\n`);
     const missing = releaseFiles(version).filter((f) => !fs.existsSync(path.join(outDir, f)));
     if (missing.length > 0) throw new Error(`the release is missing ${missing.join(", ")}`);

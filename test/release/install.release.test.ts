@@ -101,7 +101,10 @@ test("npm run release: every artifact of package.json's version; the workflow up
   for (const file of releaseFiles(rel.version)) assert.ok(fs.existsSync(path.join(rel.dir, file)), `${file} built`);
 
   const workflow = parseYaml(fs.readFileSync(path.join(ROOT, ".github", "workflows", "release.yml"), "utf8")) as {
-    jobs: Record<string, { steps: Array<{ run?: string }>; strategy?: { matrix: { include: Array<{ platform: string }> } } }>;
+    jobs: Record<
+      string,
+      { steps: Array<{ run?: string }>; strategy?: { matrix: { include: Array<{ platform: string }> } } }
+    >;
   };
   const steps = Object.values(workflow.jobs).flatMap((job) => job.steps);
   const scripts = steps.map((s) => s.run ?? "").join("\n");
@@ -109,10 +112,15 @@ test("npm run release: every artifact of package.json's version; the workflow up
   const platforms = workflow.jobs["plugin-starts"].strategy!.matrix.include.map((m) => m.platform).sort();
   assert.deepEqual(platforms, [...allPlatforms()].sort(), "each platform's plugin is started on its own runner");
   const used = [...scripts.matchAll(/artifacts\/([^\s"']+)/g)].map((m) => m[1].replace(/\$\{VERSION\}/g, rel.version));
-  const expanded = used.flatMap((f) => (f.includes("${PLATFORM}") ? platforms.map((p) => f.replace("${PLATFORM}", p)) : [f]));
+  const expanded = used.flatMap((f) =>
+    f.includes("${PLATFORM}") ? platforms.map((p) => f.replace("${PLATFORM}", p)) : [f],
+  );
   assert.ok(expanded.length >= releaseFiles(rel.version).length, expanded.join(", "));
   for (const file of expanded) {
-    assert.ok(fs.existsSync(path.join(rel.dir, file)), `the workflow uses artifacts/${file}, which npm run release makes`);
+    assert.ok(
+      fs.existsSync(path.join(rel.dir, file)),
+      `the workflow uses artifacts/${file}, which npm run release makes`,
+    );
   }
   const released = /gh release create[\s\S]*?(?:\n\s*\n|$)/.exec(scripts)?.[0] ?? "";
   for (const file of releaseFiles(rel.version)) {
@@ -160,8 +168,12 @@ test("the plugin archive: executable at its root, runs from a copy outside the r
   }
   const median = (xs: number[]) => xs.sort((a, b) => a - b)[1].toFixed(0);
   const size = (f: string) => `${(fs.statSync(path.join(rel.dir, f)).size / 1024).toFixed(0)} KiB`;
-  t.diagnostic(`cold start to GetPluginInfo, median of 3: archive ${median(archiveMs)} ms, bin/ launcher ${median(launcherMs)} ms`);
-  t.diagnostic(`sizes: plugin archive ${size(LINUX_ARCHIVE())}, npm ${size(releaseFiles(rel.version)[0])}, wheel ${size(releaseFiles(rel.version)[7])}`);
+  t.diagnostic(
+    `cold start to GetPluginInfo, median of 3: archive ${median(archiveMs)} ms, bin/ launcher ${median(launcherMs)} ms`,
+  );
+  t.diagnostic(
+    `sizes: plugin archive ${size(LINUX_ARCHIVE())}, npm ${size(releaseFiles(rel.version)[0])}, wheel ${size(releaseFiles(rel.version)[7])}`,
+  );
 });
 
 for (const via of ["--server", "--file"] as const) {
@@ -174,7 +186,8 @@ for (const via of ["--server", "--file"] as const) {
     const line = readmeInstallCommands().plugin;
     assert.ok(line.includes(` ${rel.version} `), `the README installs version ${rel.version}: ${line}`);
     const words = readmeWords(line, REPOSITORY_SERVER, server.url);
-    const args = via === "--server" ? words.slice(1) : [...words.slice(1, -2), "--file", path.join(rel.dir, LINUX_ARCHIVE())];
+    const args =
+      via === "--server" ? words.slice(1) : [...words.slice(1, -2), "--file", path.join(rel.dir, LINUX_ARCHIVE())];
     const before = server.requests.length;
     await project.run(args);
     const home = project.ws.env.PULUMI_HOME!;
@@ -201,9 +214,19 @@ test("Python: the README's pip install of the wheel in a fresh venv; pulumi up d
   // The README's line, with pip pointed at the release folder instead of PyPI (pulumi itself came from PyPI above).
   const words = readmeWords(readmeInstallCommands().pip, "pip", path.join(path.dirname(python), "pip"));
   await run(words[0], [...words.slice(1), "--no-index", "--find-links", rel.dir, "--quiet"], { timeout: 300_000 });
-  t.diagnostic(`venv with pulumi from PyPI ${pipStarted - started} ms, pip install of the wheel ${Date.now() - pipStarted} ms`);
-  const pluginJson = execFileSync(python, ["-c", "import importlib.resources as r; print(r.files('pulumi_runpod_ssh').joinpath('pulumi-plugin.json').read_text())"]);
-  assert.deepEqual(JSON.parse(pluginJson.toString()), { resource: true, name: "runpod-ssh", version: rel.version, server: REPOSITORY_SERVER });
+  t.diagnostic(
+    `venv with pulumi from PyPI ${pipStarted - started} ms, pip install of the wheel ${Date.now() - pipStarted} ms`,
+  );
+  const pluginJson = execFileSync(python, [
+    "-c",
+    "import importlib.resources as r; print(r.files('pulumi_runpod_ssh').joinpath('pulumi-plugin.json').read_text())",
+  ]);
+  assert.deepEqual(JSON.parse(pluginJson.toString()), {
+    resource: true,
+    name: "runpod-ssh",
+    version: rel.version,
+    server: REPOSITORY_SERVER,
+  });
 
   const keyFile = path.join(work, "python-key");
   const host = { programHost: [python, PYTHON_HOST_SCRIPT, project.dir] };
@@ -265,7 +288,9 @@ test("TypeScript: the README's npm install of the tarball into a fresh program: 
     assert.ok(fs.existsSync(path.join(installed, file)), `the npm package holds ${file}`);
   }
   // The stand-in tls plugin (test support) at the version of the @pulumi/tls this program got.
-  const tls = JSON.parse(fs.readFileSync(path.join(project.dir, "node_modules", "@pulumi", "tls", "package.json"), "utf8")) as {
+  const tls = JSON.parse(
+    fs.readFileSync(path.join(project.dir, "node_modules", "@pulumi", "tls", "package.json"), "utf8"),
+  ) as {
     version: string;
     pulumi?: { version?: string };
   };

@@ -12,7 +12,13 @@ import os from "node:os";
 import path from "node:path";
 import { startEmulator } from "../../emulator";
 import { buildRelease } from "../../scripts/release/release";
-import { createWorkspace, pulumi, pulumiOk, type EngineWorkspace, type PulumiOptions } from "../../scripts/engine/workspace";
+import {
+  createWorkspace,
+  pulumi,
+  pulumiOk,
+  type EngineWorkspace,
+  type PulumiOptions,
+} from "../../scripts/engine/workspace";
 import { getToolchain, type ExampleStack } from "../engine/harness";
 import { writeProject, type Language } from "./programs";
 
@@ -157,7 +163,11 @@ export interface InstalledProject {
   run(args: string[], options?: Partial<PulumiOptions>): ReturnType<typeof pulumi>;
 }
 
-export async function freshProject(language: Language, parent: string, env: NodeJS.ProcessEnv): Promise<InstalledProject> {
+export async function freshProject(
+  language: Language,
+  parent: string,
+  env: NodeJS.ProcessEnv,
+): Promise<InstalledProject> {
   const ws = createWorkspace(await getToolchain(), "runpod-ssh-release-");
   Object.assign(ws.env, env);
   const dir = path.join(parent, `project-${language}`);
@@ -176,7 +186,10 @@ export async function openStack(
   namespace: "runpod-ssh" | "runpod",
 ): Promise<ExampleStack> {
   const { ws, dir } = project;
-  const emulator = await startEmulator({ sshMode: "image", timings: { provisioningMs: 200, startingMs: 200, sshdStartMs: 300 } });
+  const emulator = await startEmulator({
+    sshMode: "image",
+    timings: { provisioningMs: 200, startingMs: 200, sshdStartMs: 300 },
+  });
   const env = { RUNPOD_SSH_KEY_SETTLE_MS: "200" };
   const run = (args: string[], extra: Partial<PulumiOptions> = {}) =>
     pulumi(ws, args, { cwd: dir, ...hosting, ...extra, env: { ...env, ...extra.env } });
@@ -218,11 +231,16 @@ export async function openStack(
 export async function assertEvalSshCommandRuns(stack: ExampleStack): Promise<void> {
   const podId = String((await stack.outputs()).podId);
   const said = await new Promise<string>((resolve, reject) => {
-    const child = execFile("sh", ["-c", 'eval "$(pulumi stack output sshCommand)"'], {
-      cwd: stack.cwd,
-      env: { ...stack.ws.env, NODE_OPTIONS: "" },
-      timeout: 60_000,
-    }, (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)));
+    const child = execFile(
+      "sh",
+      ["-c", 'eval "$(pulumi stack output sshCommand)"'],
+      {
+        cwd: stack.cwd,
+        env: { ...stack.ws.env, NODE_OPTIONS: "" },
+        timeout: 60_000,
+      },
+      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
+    );
     child.stdin?.end("echo ok-from-$RUNPOD_POD_ID\n");
   });
   assert.match(said, new RegExp(`ok-from-${podId}`), "the sshCommand output, run with eval, reaches the pod");

@@ -31,7 +31,18 @@ if (traceDir && /[\\/]plugins[\\/]resource-runpod-ssh-v[^\\/]+[\\/]/.test(script
     return resolved;
   };
   const fsRecord = fs as unknown as Record<string, Function>;
-  for (const name of ["openSync", "readFileSync", "statSync", "lstatSync", "existsSync", "readdirSync", "open", "readFile", "stat", "readdir"]) {
+  for (const name of [
+    "openSync",
+    "readFileSync",
+    "statSync",
+    "lstatSync",
+    "existsSync",
+    "readdirSync",
+    "open",
+    "readFile",
+    "stat",
+    "readdir",
+  ]) {
     const original = fsRecord[name];
     fsRecord[name] = function (this: unknown, ...args: unknown[]): unknown {
       record(args[0]);

@@ -93,6 +93,9 @@ export function writeProject(language: Language, dir: string): void {
   if (language === "go") write("main.go", GO_PROGRAM);
   if (language === "nodejs") {
     write("index.js", NODE_PROGRAM);
-    write("package.json", `${JSON.stringify({ name: "installed-nodejs", private: true, main: "index.js" }, null, 2)}\n`);
+    write(
+      "package.json",
+      `${JSON.stringify({ name: "installed-nodejs", private: true, main: "index.js" }, null, 2)}\n`,
+    );
   }
 }
