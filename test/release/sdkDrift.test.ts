@@ -59,6 +59,8 @@ test("the schema, both SDKs and the plugin archive name carry package.json's ver
     "Go resources ask for this version",
   );
   assert.equal(goModuleTag(version), `sdk/go/runpodssh/v${version}`);
+  const exampleGoMod = fs.readFileSync(path.join(ROOT, "examples", "go", "go.mod"), "utf8");
+  assert.ok(exampleGoMod.includes(`${GO_MODULE} v${version}\n`), "examples/go requires this version of the Go SDK");
   const schema = JSON.parse(fs.readFileSync(path.join(ROOT, "sdk", "plugin", "schema.json"), "utf8")) as Record<
     string,
     unknown
