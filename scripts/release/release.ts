@@ -118,7 +118,8 @@ export async function buildRelease(outDir = DEFAULT_OUT_DIR, log: Log = (l) => c
     // PyPA's build writes build/ and *.egg-info beside the sources: build from a copy.
     const pythonSource = path.join(scratch, "python");
     fs.cpSync(path.join(ROOT, PYTHON_SDK_DIR), pythonSource, { recursive: true });
-    fs.copyFileSync(path.join(ROOT, "LICENSE"), path.join(pythonSource, "LICENSE"));
+    // pyproject.toml's `readme = "README.md"` (the project page on PyPI) and the license, as Pulumi's providers add them.
+    for (const file of ["LICENSE", "README.md"]) fs.copyFileSync(path.join(ROOT, file), path.join(pythonSource, file));
     const python = await pythonBuilder(log);
     await step("Python wheel and sdist", log, () =>
       run(python, ["-m", "build", "--sdist", "--wheel", "--outdir", outDir, pythonSource], { timeout: 10 * 60_000 }),

@@ -279,6 +279,8 @@ test("TypeScript: the README's npm install of the tarball into a fresh program: 
   const started = Date.now();
   await run(words[0], [...words.slice(1), "--no-audit", "--no-fund", "--prefer-offline"], {
     cwd: project.dir,
+    // As from a user's shell: none of the npm_* settings `npm test` passes down (they name this repository).
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k))),
     timeout: 600_000,
   });
   t.diagnostic(`npm install of the tarball ${Date.now() - started} ms`);
