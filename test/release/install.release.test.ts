@@ -85,14 +85,21 @@ function readmeWords(line: string, from: string, to: string): string[] {
 }
 
 /** up (the CLI installs or finds the plugin), the sshCommand through eval, destroy leaves nothing. */
-async function upSshDestroy(stack: ExampleStack, keyFile: string, t: { diagnostic(m: string): void }, label: string) {
+async function upSshDestroy(
+  stack: ExampleStack,
+  keyFile: string,
+  t: { diagnostic(m: string): void },
+  label: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<string> {
   await assertPreviewCreatesWithoutCalls(stack);
   const started = Date.now();
-  await stack.ok(UP);
+  const up = await stack.ok(UP, { env });
   t.diagnostic(`${label}: first pulumi up ${Date.now() - started} ms`);
   await assertEvalSshCommandRuns(stack);
   await stack.ok(DESTROY);
   assertNothingLeft(stack, [], keyFile);
+  return up.output;
 }
 
 test("npm run release: every artifact of package.json's version; the workflow uploads only files it produces", async () => {
@@ -195,9 +202,23 @@ for (const via of ["--server", "--file"] as const) {
     assert.deepEqual(server.requests.slice(before), via === "--server" ? [`/${LINUX_ARCHIVE()}`] : []);
 
     const keyFile = path.join(work, `yaml${via}-key`);
-    const stack = await openStack(project, { cliHostsProgram: true }, { privateKeyFile: keyFile }, "runpod-ssh");
+    // A pod that boots for a few seconds, so the plugin sends progress lines to the engine: they go through the
+    // gRPC modules pluginEntry.ts maps to the bundled ones, and would silently fall back to stderr without them.
+    const slowBoot = { provisioningMs: 2500, startingMs: 2500, sshdStartMs: 3000 };
+    const stack = await openStack(
+      project,
+      { cliHostsProgram: true },
+      { privateKeyFile: keyFile },
+      "runpod-ssh",
+      slowBoot,
+    );
     try {
-      await upSshDestroy(stack, keyFile, t, `YAML ${via}`);
+      const up = await upSshDestroy(stack, keyFile, t, `YAML ${via}`, { RUNPOD_SSH_PROGRESS_EVERY_MS: "500" });
+      assert.match(
+        up,
+        /Pod trainer-pod creating \(\d+s\) pod \S+ \(\w+\): (STARTING|RUNNING|CREATED|PROVISIONING)/,
+        "the installed plugin's progress lines reach the engine",
+      );
       assertPluginStayedInside(traceDir, home);
     } finally {
       await stack.close();

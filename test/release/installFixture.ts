@@ -184,12 +184,10 @@ export async function openStack(
   hosting: Partial<PulumiOptions>,
   config: Record<string, string>,
   namespace: "runpod-ssh" | "runpod",
+  timings = { provisioningMs: 200, startingMs: 200, sshdStartMs: 300 },
 ): Promise<ExampleStack> {
   const { ws, dir } = project;
-  const emulator = await startEmulator({
-    sshMode: "image",
-    timings: { provisioningMs: 200, startingMs: 200, sshdStartMs: 300 },
-  });
+  const emulator = await startEmulator({ sshMode: "image", timings });
   const env = { RUNPOD_SSH_KEY_SETTLE_MS: "200" };
   const run = (args: string[], extra: Partial<PulumiOptions> = {}) =>
     pulumi(ws, args, { cwd: dir, ...hosting, ...extra, env: { ...env, ...extra.env } });
