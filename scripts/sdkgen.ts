@@ -73,12 +73,16 @@ func fail(err error) {
 }
 `;
 
-function sdkgenDir(toolchain: Toolchain): string {
+function sdkgenDir(toolchain: Pick<Toolchain, "version">): string {
   return path.join(toolchainCacheDir(), `sdkgen-v${toolchain.version}`);
 }
 
-/** Builds (once per CLI version and generator source) and returns the path of `sdkgen`. */
-export async function ensureSdkGenerator(toolchain: Toolchain, log: Log = (l) => console.error(l)): Promise<string> {
+/**
+ * Builds (once per Pulumi version and generator source) and returns the path of `sdkgen`. The version is the CLI's
+ * for the engine tests; the committed SDKs (scripts/release/sdks.ts) use the pinned one so they regenerate
+ * byte for byte whatever CLI a machine has.
+ */
+export async function ensureSdkGenerator(toolchain: Pick<Toolchain, "version">, log: Log = (l) => console.error(l)): Promise<string> {
   const dir = sdkgenDir(toolchain);
   const binary = path.join(dir, "bin", "sdkgen");
   const source = path.join(dir, "module", "main.go");

@@ -8,9 +8,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { goStep, type Log, type Toolchain } from "./toolchain";
 import { ensureSdkGenerator, generateSdk } from "./sdkgen";
+import { GO_MODULE } from "./schema/buildSchema";
 
 /** The Go module path of the generated SDK (the schema's `language.go.importBasePath`). */
-export const GO_SDK_MODULE = "pulumi-runpod-ssh/sdk/go/runpodssh";
+export const GO_SDK_MODULE = GO_MODULE;
 
 /**
  * Copies the Go program in `programDir` (main.go, go.mod) into `workDir`, generates the SDK into

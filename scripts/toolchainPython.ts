@@ -13,7 +13,8 @@ const run = promisify(execFile);
 
 /** The `pulumi` Python SDK installed from PyPI (the newest it serves that is not newer than the CLI). */
 export const PINNED_PYTHON_SDK_VERSION = "3.272.0";
-async function pythonCommand(): Promise<string> {
+/** The first `python3`/`python` on PATH that is 3.9 or newer with venv. */
+export async function pythonCommand(): Promise<string> {
   for (const candidate of ["python3", "python"]) {
     try {
       const { stdout } = await run(candidate, ["-c", "import sys, venv; print(sys.version_info >= (3, 9))"], {

@@ -12,7 +12,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 
-	"pulumi-runpod-ssh/sdk/go/runpodssh"
+	"github.com/pulumi-runpod-ssh/pulumi-runpod-ssh/sdk/go/runpodssh"
 )
 
 func main() {

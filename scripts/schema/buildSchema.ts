@@ -20,6 +20,17 @@ interface ResourceSource {
   component?: true;
 }
 
+/** The project's GitHub repository: its releases hold the plugin archives (`pluginDownloadURL`). */
+export const REPOSITORY_URL = "https://github.com/pulumi-runpod-ssh/pulumi-runpod-ssh";
+export const PUBLISHER = "pulumi-runpod-ssh";
+/** Baked into the generated SDKs (pulumi-plugin.json): the CLI installs a missing plugin from these releases. */
+export const PLUGIN_DOWNLOAD_URL = "github://api.github.com/pulumi-runpod-ssh/pulumi-runpod-ssh";
+/**
+ * The Go SDK's module (and package import path): committed at sdk/go/runpodssh with its own go.mod, so `go get`
+ * resolves it from the repository at the tag `sdk/go/runpodssh/v<version>`.
+ */
+export const GO_MODULE = "github.com/pulumi-runpod-ssh/pulumi-runpod-ssh/sdk/go/runpodssh";
+
 /** Where each resource's inputs and outputs are declared. */
 export const RESOURCE_SOURCES: ResourceSource[] = [
   {
@@ -52,7 +63,11 @@ export interface PackageSchema {
   version: string;
   description: string;
   keywords: string[];
+  homepage: string;
+  repository: string;
+  publisher: string;
   license: string;
+  pluginDownloadURL: string;
   config: { variables: Record<string, SchemaProperty> };
   provider: { description: string; inputProperties: Record<string, SchemaProperty> };
   resources: Record<string, ResourceSpec>;
@@ -97,8 +112,12 @@ export function buildSchema(root = ROOT): PackageSchema {
     displayName: "Runpod SSH",
     version: pkg.version,
     description: pkg.description,
-    keywords: ["pulumi", "runpod", "gpu", "ssh", "kind/component"],
+    keywords: ["pulumi", "runpod", "gpu", "ssh", "category/cloud", "kind/component"],
+    homepage: REPOSITORY_URL,
+    repository: REPOSITORY_URL,
+    publisher: PUBLISHER,
     license: pkg.license,
+    pluginDownloadURL: PLUGIN_DOWNLOAD_URL,
     config: { variables: config.properties },
     provider: {
       description: "The runpod-ssh provider: its Runpod credentials and API URL.",
@@ -114,7 +133,7 @@ export function buildSchema(root = ROOT): PackageSchema {
         pyproject: { enabled: true },
         respectSchemaVersion: true,
       },
-      go: { importBasePath: "pulumi-runpod-ssh/sdk/go/runpodssh", generateResourceContainerTypes: false },
+      go: { importBasePath: GO_MODULE, generateResourceContainerTypes: false, respectSchemaVersion: true },
       csharp: { rootNamespace: "RunpodSsh", packageReferences: { Pulumi: "3.*" } },
     },
   };
