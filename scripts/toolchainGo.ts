@@ -35,6 +35,8 @@ export async function buildGoProgram(
   for (const file of ["main.go", "go.mod"]) fs.copyFileSync(path.join(programDir, file), path.join(workDir, file));
   const env = { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" };
   const started = Date.now();
+  // The program requires the published SDK module; this build uses the one just generated.
+  await goStep(["mod", "edit", "-replace", `${GO_SDK_MODULE}=./sdks/runpod-ssh/runpodssh`], workDir, env, "SDK replace", log);
   await goStep(["mod", "tidy"], sdkModule, env, "SDK dependencies", log);
   await goStep(["mod", "tidy"], workDir, env, "program dependencies", log);
   const binary = path.join(workDir, "program");

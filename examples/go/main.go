@@ -1,11 +1,10 @@
 // Quickstart: one SSH-ready Runpod pod, from Go.
 //
-//	pulumi package add ../../bin/pulumi-resource-runpod-ssh             # generates the Go SDK into sdks/runpod-ssh
 //	pulumi config set --secret runpod-ssh:token    # paste your Runpod API key at the prompt (or export RUNPOD_API_KEY)
 //	pulumi up
 //	eval "$(pulumi stack output sshCommand)"         # a shell on the pod
 //
-// The private key is written to ~/.ssh/runpod-go (mode 0600) and removed by `pulumi destroy`.
+// The private key is written to ~/.ssh/runpod-<stack>-quickstart (mode 0600) and removed by `pulumi destroy`.
 package main
 
 import (
@@ -18,9 +17,10 @@ import (
 func main() {
 	pulumi.Run(func(ctx *pulumi.Context) error {
 		cfg := config.New(ctx, "")
-		privateKeyFile := cfg.Get("privateKeyFile")
-		if privateKeyFile == "" {
-			privateKeyFile = "~/.ssh/runpod-go"
+		// Default (unset): ~/.ssh/runpod-<stack>-quickstart.
+		var privateKeyFile *string
+		if v := cfg.Get("privateKeyFile"); v != "" {
+			privateKeyFile = &v
 		}
 		pod, err := runpodssh.NewSshPod(ctx, "quickstart", &runpodssh.SshPodArgs{
 			Image: pulumi.String("runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"),
@@ -33,7 +33,7 @@ func main() {
 				},
 			},
 			Cloud:          runpodssh.PodCloudSecure,
-			PrivateKeyFile: pulumi.StringRef(privateKeyFile),
+			PrivateKeyFile: privateKeyFile,
 		})
 		if err != nil {
 			return err

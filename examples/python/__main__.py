@@ -1,11 +1,11 @@
 """Quickstart: one SSH-ready Runpod pod, from Python.
 
-    pulumi package add ../../bin/pulumi-resource-runpod-ssh             # generates and installs the Python SDK
+    python3 -m venv venv && venv/bin/pip install -r requirements.txt
     pulumi config set --secret runpod-ssh:token    # paste your Runpod API key at the prompt (or export RUNPOD_API_KEY)
     pulumi up
     eval "$(pulumi stack output sshCommand)"         # a shell on the pod
 
-The private key is written to ~/.ssh/runpod-python (mode 0600) and removed by `pulumi destroy`.
+The private key is written to ~/.ssh/runpod-<stack>-quickstart (mode 0600) and removed by `pulumi destroy`.
 """
 
 import pulumi
@@ -21,7 +21,7 @@ pod = runpod_ssh.SshPod(
         ids=config.get_object("gpuTypes") or ["NVIDIA GeForce RTX 4090", "NVIDIA RTX A5000", "NVIDIA L4"],
     ),
     cloud=runpod_ssh.PodCloud.SECURE,
-    private_key_file=config.get("privateKeyFile") or "~/.ssh/runpod-python",
+    private_key_file=config.get("privateKeyFile"),  # default: ~/.ssh/runpod-<stack>-quickstart
     # Optional: `pulumi config set --path 'env.MY_VAR' value` (a change updates the pod in place).
     env=config.get_object("env"),
 )

@@ -41,13 +41,25 @@ export function installPulumiShim(dir: string): string {
   return dir;
 }
 
-/** The project's runtime name and `main` from its Pulumi.yaml (a small reader: only these two keys). */
-export function readProject(cwd: string): { runtime: string; main?: string } {
+/** The project's runtime name, `main` and Python `virtualenv` option from its Pulumi.yaml (only these keys). */
+export function readProject(cwd: string): { runtime: string; main?: string; virtualenv?: string } {
   const text = fs.readFileSync(path.join(cwd, "Pulumi.yaml"), "utf8");
   const runtime = /^runtime:\s*(\w+)\s*$/m.exec(text)?.[1] ?? /^runtime:\s*\n\s+name:\s*(\w+)/m.exec(text)?.[1];
   if (!runtime) throw new Error(`${cwd}/Pulumi.yaml names no runtime`);
   const main = /^main:\s*(\S+)\s*$/m.exec(text)?.[1];
-  return { runtime, main };
+  const virtualenv = /^\s+virtualenv:\s*(\S+)\s*$/m.exec(text)?.[1];
+  return { runtime, main, virtualenv };
+}
+
+/** Builds a Go project's program with `go build`, as the real Go host does before running it. */
+function goProgram(cwd: string): string {
+  const binary = path.join(cwd, ".pulumi-shim-build", "program");
+  const built = spawnSync("go", ["build", "-o", binary, "."], { cwd, encoding: "utf8", env: { ...process.env, CGO_ENABLED: "0" } });
+  if (built.status !== 0) {
+    process.stderr.write(`error: go build failed:\n${built.stdout}${built.stderr}${built.error?.message ?? ""}`);
+    process.exit(1);
+  }
+  return binary;
 }
 
 /** The Node.js program's entry module, compiling a TypeScript project first. */
@@ -72,12 +84,15 @@ function hostCommand(cwd: string, settings: ShimSettings): string[] | undefined 
   switch (project.runtime) {
     case "nodejs":
       return [process.execPath, path.join(__dirname, "programHost.js"), settings.program ?? nodeEntry(cwd, project.main)];
-    case "python":
-      if (!settings.python) throw new Error("the pulumi shim has no python for this Python project");
-      return [settings.python, path.join(__dirname, "..", "..", "..", "scripts", "engine", "pythonProgramHost.py"), cwd];
+    case "python": {
+      // The project's virtualenv (its `virtualenv` option, as the real Python host reads it), else the given one.
+      const venv = project.virtualenv && path.join(path.resolve(cwd, project.virtualenv), "bin", "python");
+      const python = venv && fs.existsSync(venv) ? venv : settings.python;
+      if (!python) throw new Error("the pulumi shim has no python for this Python project (no virtualenv)");
+      return [python, path.join(__dirname, "..", "..", "..", "scripts", "engine", "pythonProgramHost.py"), cwd];
+    }
     case "go":
-      if (!settings.goBinary) throw new Error("the pulumi shim has no compiled program for this Go project");
-      return [process.execPath, path.join(__dirname, "goProgramHost.js"), settings.goBinary];
+      return [process.execPath, path.join(__dirname, "goProgramHost.js"), settings.goBinary ?? goProgram(cwd)];
     default:
       return undefined; // yaml: the CLI's own host
   }

@@ -163,6 +163,11 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
   fs.mkdirSync(RUNS_DIR, { recursive: true });
   const cwd = fs.mkdtempSync(path.join(RUNS_DIR, `${path.basename(source)}-`));
   fs.copyFileSync(path.join(source, "Pulumi.yaml"), path.join(cwd, "Pulumi.yaml"));
+  // Plugin programs use this clone's plugin (bin/), the way a contributor points a program at a clone; the
+  // examples themselves name no path, as users install the released plugin (test/release runs that route).
+  if ((yaml || python || go) && !/^packages:/m.test(fs.readFileSync(path.join(cwd, "Pulumi.yaml"), "utf8"))) {
+    fs.appendFileSync(path.join(cwd, "Pulumi.yaml"), `packages:\n  runpod-ssh: ${path.join(ROOT, "bin")}\n`);
+  }
   if (python) fs.copyFileSync(path.join(source, "__main__.py"), path.join(cwd, "__main__.py"));
   const program = yaml || python || go ? "" : path.join(options.programDir?.built ?? path.join(EXAMPLES_BUILT, options.example), "index.js");
   const env = { RUNPOD_SSH_KEY_SETTLE_MS: "200" };

@@ -21,6 +21,7 @@ import {
 } from "../../scripts/engine/workspace";
 import { getToolchain, type ExampleStack } from "../engine/harness";
 import { writeProject, type Language } from "./programs";
+import { runUserShellOk, userShellEnv } from "../engine/userShell";
 
 /** dist/test/release -> repository root. */
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -204,6 +205,8 @@ export async function openStack(
     async outputs() {
       return JSON.parse((await ok(["stack", "output", "--json", "--show-secrets"])).stdout) as Record<string, unknown>;
     },
+    sh: (script, extra = {}) =>
+      runUserShellOk(script, { ...userShellEnv(ws, { program: hosting.program }), ...env }, { cwd: dir, ...extra }),
     async close() {
       if (closed) return;
       closed = true;
