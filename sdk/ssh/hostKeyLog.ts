@@ -48,8 +48,3 @@ export function hostKeyFingerprint(key: string): string {
 export function keysNotLogged(keys: readonly string[], fingerprints: readonly string[]): string[] {
   return keys.filter((key) => !fingerprints.includes(hostKeyFingerprint(key)));
 }
-
-/** The lines a start script prints for its host keys, given `ssh-keygen -lf` lines (for tests and the emulator). */
-export function hostKeyLogLines(entries: ReadonlyArray<{ path: string; keygenLine: string }>): string[] {
-  return [HOST_KEYS_HEADER, ...entries.flatMap((e) => [`Key: ${e.path}`, e.keygenLine])];
-}
