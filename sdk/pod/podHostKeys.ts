@@ -82,7 +82,7 @@ export async function rereadHostKeys(
   if (same && scan.keys.some((k) => previous.includes(k))) return kept;
   // A key to pin: what the pod's log (over the API) says about it.
   const proof = await proveHostKeys(client, pod.id, scan.keys, { waitedMs: 0, logWaitMs: 0 });
-  if (proof.disproven) {
+  if (proof.disproven && (!same || previous.length === 0)) {
     throw new HostKeyChangedError(
       `Pod ${label} (${pod.id}): what answers at ${where} ${proof.detail}. Something other than the pod's sshd ` +
         "may answer there; nothing was pinned. Check the network path and run `pulumi refresh` again.",
@@ -104,7 +104,7 @@ export async function rereadHostKeys(
   }
   const accepted = (process.env[REPIN_ENV] ?? "").split(",").map((s) => s.trim()).includes(pod.id);
   const checking = recorded.hostKeyChecking ?? "pinned";
-  if (fresh.hostKeyProof === "api-log" || accepted || checking !== "pinned") {
+  if (!proof.disproven && (fresh.hostKeyProof === "api-log" || accepted || checking !== "pinned")) {
     const why =
       fresh.hostKeyProof === "api-log"
         ? "the pod's log proves the new key over the API (the pod was restarted)"
@@ -123,9 +123,12 @@ export async function rereadHostKeys(
       "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
       "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!",
       `Pod ${label} (${pod.id}) at ${where}: the host key answering there is ${fingerprint}, which is not the ` +
-        `pinned key ${hostKeyFingerprint(previous[0])}, and the address did not change.`,
-      "The pin was kept and nothing was trusted. If you restarted the pod yourself and its image prints no host-key " +
-        `lines, accept the new key explicitly: ${REPIN_ENV}=${pod.id} pulumi refresh`,
+        `pinned key ${hostKeyFingerprint(previous[0])}, and the address did not change` +
+        (proof.disproven ? `; the pod's log (read over the API) does not show it either: ${proof.detail}.` : "."),
+      proof.disproven
+      ? "The pin was kept and nothing was trusted. Check the network path and run `pulumi refresh` again."
+      : "The pin was kept and nothing was trusted. If you restarted the pod yourself and its image prints no " +
+        `host-key lines, accept the new key explicitly: ${REPIN_ENV}=${pod.id} pulumi refresh`,
     ].join("\n"),
   );
 }
