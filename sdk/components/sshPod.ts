@@ -50,8 +50,9 @@ export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
   /**
    * Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is
    * accepted, from the very first connection, with nothing to set up (the key travels in the command as
-   * `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); when no key was read
-   * (`waitForSsh: false`, or an sshd without curve25519 key exchange) it falls back to "accept-new".
+   * `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails
+   * rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a
+   * warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven.
    * "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that
    * file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe
    * choice). Changes outputs only.
