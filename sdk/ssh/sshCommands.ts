@@ -108,7 +108,8 @@ type HostKeyTarget = Pick<SshTarget, "host" | "port" | "hostKeys" | "unpinned">;
 /** The host-key settings as `[option, value]` pairs, shared by the commands (`-o`) and the config block. */
 export function hostKeySettings(options: SshCommandOptions, target: HostKeyTarget): string[][] {
   const requested = options.hostKeyChecking ?? "pinned";
-  const pinned = pinnedHostKey(target.hostKeys);
+  // A key is pinned to an address: without a host there is nothing to pin it to (no command uses these then).
+  const pinned = target.host ? pinnedHostKey(target.hostKeys) : undefined;
   const checking = requested === "pinned" && !pinned && target.unpinned ? "accept-new" : requested;
   const known = options.knownHostsFile ?? defaultKnownHostsFile(options.identityFile, options.podId);
   switch (checking) {
@@ -123,12 +124,12 @@ export function hostKeySettings(options: SshCommandOptions, target: HostKeyTarge
           ["GlobalKnownHostsFile", "/dev/null"],
         ];
       }
-      const line = knownHostsLine(target.host ?? "", target.port ?? 22, pinned!);
+      const line = knownHostsLine(target.host ?? "", target.port ?? 22, pinned);
       return [
         ["StrictHostKeyChecking", "yes"],
         ["UserKnownHostsFile", "/dev/null"],
         ["GlobalKnownHostsFile", "/dev/null"],
-        ["HostKeyAlgorithms", hostKeyAlgorithmsFor(pinned!)],
+        ["HostKeyAlgorithms", hostKeyAlgorithmsFor(pinned)],
         ["KnownHostsCommand", `${PINNED_ECHO} ${line}`],
       ];
     }

@@ -30,7 +30,7 @@ function argv(command: string): string[] {
 
 test("a newline in host cannot inject ProxyCommand: the commands, config, known_hosts line and connection refuse it", () => {
   const hostile = { ...target, host: "1.2.3.4\n  ProxyCommand sh -c 'touch /tmp/pwned'" };
-  assert.throws(() => buildSshCommands(hostile, options), /Runpod reported an SSH path for pod p1 .*host "1\.2\.3\.4\\n  ProxyCommand/);
+  assert.throws(() => buildSshCommands(hostile, options), /Runpod reported an SSH path for pod p1 .*host "1\.2\.3\.4\\n {2}ProxyCommand/);
   assert.throws(() => buildPasswordCommands(hostile, options), /is not an IP address or a host name/);
   assert.throws(() => podConnection(hostile, undefined), /is not an IP address or a host name/);
   assert.throws(() => knownHostsLine(hostile.host, 22, ED), /is not an IP address or a host name/);
