@@ -197,7 +197,7 @@ export async function waitForPodReady(
     const message =
       `Pod ${options.label} (${podId}) ${summary}\n${describePodState(lastPod)}` +
       (lastBanner ? `\n  last SSH check: ${lastBanner}` : "") +
-      `\n  last log lines:\n${logs}${keyProblem ? hostKeyHint(keyProblem) : hint(lastPod, options.allowProxyOnly ?? false)}`;
+      `\n  last log lines:\n${logs}${keyProblem ? hostKeyHint(keyProblem) : keysReadAt ? "" : hint(lastPod, options.allowProxyOnly ?? false)}`;
     throw new PodNotReadyError(message, reason, podId, lastPod);
   };
 
