@@ -30,6 +30,7 @@ Options:
   --provisioning-ms N      PROVISIONING -> STARTING delay (default 400)
   --starting-ms N          STARTING -> RUNNING delay (default 400)
   --sshd-start-ms N        RUNNING -> sshd listening delay (default 200)
+  --host-key-log-ms N      sshd listening -> "SSH host keys:" lines in the pod log (default 0)
   --rate-limit SPEC        windows as name=quota/seconds, comma separated
                            (default minute=60/60,hour=3000/3600,day=50000/86400)
   --no-rate-limit          no limit and no RateLimit headers
@@ -80,6 +81,7 @@ export function parseCommandLine(argv: string[]): EmulatorOptions | undefined {
         "provisioning-ms": { type: "string" },
         "starting-ms": { type: "string" },
         "sshd-start-ms": { type: "string" },
+        "host-key-log-ms": { type: "string" },
         "rate-limit": { type: "string" },
         "no-rate-limit": { type: "boolean" },
         "account-key": { type: "string", multiple: true },
@@ -115,6 +117,7 @@ export function parseCommandLine(argv: string[]): EmulatorOptions | undefined {
     provisioningMs: nonNegativeInt("--provisioning-ms", values["provisioning-ms"]),
     startingMs: nonNegativeInt("--starting-ms", values["starting-ms"]),
     sshdStartMs: nonNegativeInt("--sshd-start-ms", values["sshd-start-ms"]),
+    hostKeyLogMs: nonNegativeInt("--host-key-log-ms", values["host-key-log-ms"]),
   };
   options.timings = Object.fromEntries(Object.entries(timings).filter(([, value]) => value !== undefined));
   if (values["no-rate-limit"] && values["rate-limit"] !== undefined) throw new UsageError("--rate-limit and --no-rate-limit exclude each other");

@@ -37,6 +37,14 @@ export interface LogCursor {
   afterSeq?: number;
 }
 
+/**
+ * The lines Runpod's start script (and this package's bootstrap) prints once sshd runs: `SSH host keys:`, then
+ * per key `Key: <path>` and the output of `ssh-keygen -lf <path>`.
+ */
+export function hostKeyLogLines(entries: ReadonlyArray<{ path: string; keygenLine: string }>): string[] {
+  return ["SSH host keys:", ...entries.flatMap((e) => [`Key: ${e.path}`, e.keygenLine])];
+}
+
 type Listener = (entry: LogEntry) => void;
 
 /** The log of one pod: a bounded buffer plus live subscribers. */

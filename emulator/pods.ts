@@ -24,7 +24,7 @@ import * as fsp from "node:fs/promises";
 import * as path from "node:path";
 import { podHostId, randomPodId } from "./ids";
 import { PortBook } from "./ports";
-import { PodLog } from "./logs";
+import { hostKeyLogLines, PodLog } from "./logs";
 import type { Placement, PodConfig, ResolvedPatch } from "./podRules";
 import { ApiError } from "./problem";
 import type { SshdHandle, SshdManager } from "./sshd";
@@ -119,6 +119,19 @@ export interface PodStoreOptions {
   /** Where public ports come from (default: a fresh book over free ports). */
   ports?: PortBook;
 }
+
+/**
+ * Whether the pod's start script prints its host keys to the log once sshd runs (`SSH host keys:`, then
+ * `Key: <path>` and `ssh-keygen -lf` per key): Runpod's official images (`runpod/*`, their /start.sh) and this
+ * package's bootstrap (`args` running pulumi-runpod-ssh-start.sh). Other images print nothing.
+ */
+export function printsHostKeys(config: Pick<PodConfig, "image" | "args">): boolean {
+  if (config.args !== null && config.args.includes(BOOTSTRAP_MARKER)) return true;
+  return config.args === null && /^(docker\.io\/)?runpod\//.test(config.image);
+}
+
+/** What this package's start command (sdk/ssh/startScript.ts `startArgs`) writes and runs. */
+const BOOTSTRAP_MARKER = "pulumi-runpod-ssh-start.sh";
 
 /** The keys sshd would authorize for this env, or why the start script would not start sshd. */
 export function sshdKeysFor(env: Readonly<Record<string, string>>, mode: SshMode): { keys: string } | { reason: string } {
@@ -394,6 +407,19 @@ export class PodStore {
     this.schedule(pod, this.options.timings.sshdStartMs, () => void this.spawnSshd(pod, sshd, decision.keys, port));
   }
 
+  /** The start script's `SSH host keys:` block, for the container that runs `handle` (see printsHostKeys). */
+  private async logHostKeys(pod: Pod, handle: SshdHandle): Promise<void> {
+    let entries: Array<{ path: string; keygenLine: string }>;
+    try {
+      entries = await handle.hostKeyFingerprints();
+    } catch (error) {
+      this.options.log(`pod ${pod.id}: ssh-keygen -lf failed: ${(error as Error).message}`);
+      return;
+    }
+    if (pod.container?.sshd !== handle) return;
+    for (const line of hostKeyLogLines(entries)) pod.log.append("container", line);
+  }
+
   private async spawnSshd(pod: Pod, sshd: SshdManager, keys: string, port: number): Promise<void> {
     const epoch = pod.epoch;
     let handle: SshdHandle | undefined;
@@ -428,6 +454,10 @@ export class PodStore {
     }
     container.sshd = handle;
     container.sshdReadyAt = handle.readyAt;
+    if (printsHostKeys(pod.config)) {
+      const started = handle;
+      this.schedule(pod, this.options.timings.hostKeyLogMs ?? 0, () => void this.logHostKeys(pod, started));
+    }
     const mapping = pod.sshMapping;
     if (mapping && handle.port !== mapping.public) {
       pod.log.append("system", `Port ${String(mapping.public)} was taken; 22/tcp is now mapped to ${handle.port}`);

@@ -93,6 +93,8 @@ export interface SshdHandle {
   readonly port: number;
   /** When "Server listening" was seen, ms since the epoch. */
   readonly readyAt: number;
+  /** `ssh-keygen -lf` of each host public key: `{ path, keygenLine }`, as the start script prints them. */
+  hostKeyFingerprints(): Promise<Array<{ path: string; keygenLine: string }>>;
   /** Kill sshd and every session; resolves once they are gone. Idempotent. */
   stop(): Promise<void>;
 }
@@ -201,6 +203,7 @@ class SshdProcess implements SshdHandle {
     port: number,
     private readonly launch: SshdLaunch,
     private readonly onGone: (process: SshdProcess) => void,
+    private readonly keygen: { sshKeygen: string; hostKey: string },
   ) {
     this.port = port;
     this.exitPromise = new Promise((resolve) => {
@@ -213,6 +216,12 @@ class SshdProcess implements SshdHandle {
         resolve();
       });
     });
+  }
+
+  /** The host key as the container would list it (`/etc/ssh/*.pub`), with `ssh-keygen -lf`'s line for it. */
+  async hostKeyFingerprints(): Promise<Array<{ path: string; keygenLine: string }>> {
+    const { stdout } = await execFileAsync(this.keygen.sshKeygen, ["-lf", `${this.keygen.hostKey}.pub`], { timeout: 15_000 });
+    return [{ path: "/etc/ssh/ssh_host_ed25519_key.pub", keygenLine: stdout.trim() }];
   }
 
   get watchdogPid(): number {
@@ -362,7 +371,10 @@ export class SshdManager {
         stdio: ["ignore", "pipe", "pipe"],
       });
       child.once("error", (error) => this.log(`sshd watchdog for pod ${launch.podId} failed: ${error.message}`));
-      const sshd = new SshdProcess(child, port, launch, (gone) => this.live.delete(gone));
+      const sshd = new SshdProcess(child, port, launch, (gone) => this.live.delete(gone), {
+        sshKeygen: this.tools.sshKeygen,
+        hostKey: files.hostKey,
+      });
       this.live.add(sshd);
       try {
         await sshd.waitReady();

@@ -33,6 +33,11 @@ export interface PodTimings {
   startingMs: number;
   /** RUNNING (port already mapped) until sshd is spawned and listens. */
   sshdStartMs: number;
+  /**
+   * sshd listening until the start script's `SSH host keys:` lines reach the pod log (Runpod's log pipeline may
+   * deliver them after sshd answers). Default 0.
+   */
+  hostKeyLogMs?: number;
 }
 
 /** Options of {@link startEmulator}. Every field is optional. */

@@ -10,7 +10,7 @@
 export { PACKAGE_VERSION } from "./version";
 export { parsePublicKey, fingerprintOf, keyIdentity, PublicKeyError, type ParsedPublicKey } from "./ssh/publicKey";
 export { readSshBanner } from "./ssh/sshBanner";
-export { readHostKeys, knownHostsLine, pinnedHostKey, type HostKeyRead } from "./ssh/hostKeys";
+export { readHostKeys, knownHostsLine, pinnedHostKey, type HostKeyScan } from "./ssh/hostKeys";
 export type { SshPodConnection } from "./ssh/connection";
 export { AccountSshKey, type AccountSshKeyArgs } from "./resources/accountSshKey";
 export {

@@ -16,7 +16,7 @@ import { SshKey, type PodKey } from "./sshKey";
 import { SshKeyReference } from "./sshKeyReference";
 import { childResourceClasses } from "./childResources";
 import type { Integer } from "../resources/integer";
-import { buildSshCommands, NO_DIRECT_PATH_REASON, STOPPED_REASON, type HostKeyChecking } from "../ssh/sshCommands";
+import { buildPasswordCommands, buildSshCommands, type HostKeyChecking } from "../ssh/sshCommands";
 import { podConnection, type SshPodConnection } from "../ssh/connection";
 import { PASSWORD_HASH_ENV, startArgs, startScript } from "../ssh/startScript";
 import { parsePublicKey, PublicKeyError } from "../ssh/publicKey";
@@ -50,8 +50,9 @@ export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
   /**
    * Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is
    * accepted, from the very first connection, with nothing to set up (the key travels in the command as
-   * `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); when no key was read
-   * (`waitForSsh: false`, or an sshd without curve25519 key exchange) it falls back to "accept-new".
+   * `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails
+   * rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a
+   * warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven.
    * "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that
    * file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe
    * choice). Changes outputs only.
@@ -220,7 +221,7 @@ export class SshPod extends pulumi.ComponentResource {
    * @secret
    */
   public readonly password: pulumi.Output<string | undefined>;
-  /** Password mode: `ssh root@IP -p PORT` (asks for the password). */
+  /** Password mode: `ssh -p PORT <host-key options> root@IP` (asks for the password). */
   public readonly passwordSshCommand: pulumi.Output<string | undefined>;
   /** Password mode: `scp -P PORT` prefix. */
   public readonly passwordScpCommand: pulumi.Output<string | undefined>;
@@ -228,6 +229,12 @@ export class SshPod extends pulumi.ComponentResource {
   public readonly hostKeys: pulumi.Output<string[]>;
   /** The pinned key as a `known_hosts` line, `[host]:port type base64`, or null when there is none. */
   public readonly knownHostsLine: pulumi.Output<string | null>;
+  /**
+   * How the pinned host key was proven: "api-log" (the pod's start script printed its fingerprint, read from the
+   * pod log over the authenticated API; Runpod images and `sshdMode: "bootstrap"`) or "first-contact" (the image
+   * prints none: the key read at `pulumi up`); null without a key.
+   */
+  public readonly hostKeyProof: pulumi.Output<"api-log" | "first-contact" | null>;
   /**
    * The direct SSH path shaped like `@pulumi/command`'s `remote.ConnectionArgs` (host, port, user, the private
    * key, and the pinned `hostKey`): `new command.remote.Command("x", { connection: pod.connection, ... })`. A
@@ -282,7 +289,7 @@ export class SshPod extends pulumi.ComponentResource {
 
     this.pod = new Pod(
       `${name}-pod`,
-      { ...podArgs, args: startArgsValue, env, sshPublicKeys, name: podArgs.name ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}` },
+      { ...podArgs, hostKeyChecking, args: startArgsValue, env, sshPublicKeys, name: podArgs.name ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}` },
       { parent: this, dependsOn },
     );
     const pod = this.pod;
@@ -293,8 +300,8 @@ export class SshPod extends pulumi.ComponentResource {
     this.user = pod.sshUser;
     // Runpod reports EXITED for a stopped pod (running: false, or stopped outside Pulumi).
     const target = pulumi
-      .all([pod.publicIp, pod.sshPort, pod.sshUser, pod.proxyUser, pod.proxyHost, pod.hostKeys, pod.status])
-      .apply(([host, port, user, proxyUser, proxyHost, hostKeys, status]) => ({
+      .all([pod.publicIp, pod.sshPort, pod.sshUser, pod.proxyUser, pod.proxyHost, pod.hostKeys, pod.status, podArgs.waitForSsh])
+      .apply(([host, port, user, proxyUser, proxyHost, hostKeys, status, waitForSsh]) => ({
         host,
         port,
         user,
@@ -302,6 +309,8 @@ export class SshPod extends pulumi.ComponentResource {
         proxyHost,
         hostKeys: hostKeys ?? [],
         stopped: status === "EXITED",
+        // Checking turned down on purpose: no pin is expected (see sshCommands.ts and connection.ts).
+        unpinned: waitForSsh === false || (hostKeyChecking ?? "pinned") !== "pinned",
       }));
     const commands = pulumi
       .all([pod.podId, target, identityFile])
@@ -320,17 +329,16 @@ export class SshPod extends pulumi.ComponentResource {
     this.fingerprint = key.fingerprint;
     this.privateKeyOpenssh = pulumi.secret(key.privateKeyOpenssh);
     this.password = password ? pulumi.secret(password.password) : pulumi.output(undefined);
-    const passwordCommands = target.apply(({ host, port, stopped }) =>
-      stopped
-        ? { ssh: STOPPED_REASON, scp: STOPPED_REASON }
-        : host !== null && port !== null
-          ? { ssh: `ssh root@${host} -p ${port}`, scp: `scp -P ${port}` }
-          : { ssh: NO_DIRECT_PATH_REASON, scp: NO_DIRECT_PATH_REASON },
-    );
+    const passwordCommands = pulumi
+      .all([pod.podId, target, identityFile])
+      .apply(([podId, t, identityFile]) =>
+        buildPasswordCommands(t, { podId, identityFile, knownHostsFile, hostKeyChecking }),
+      );
     this.passwordSshCommand = password ? passwordCommands.ssh : pulumi.output(undefined);
     this.passwordScpCommand = password ? passwordCommands.scp : pulumi.output(undefined);
     this.hostKeys = target.hostKeys;
     this.knownHostsLine = pod.knownHostsLine;
+    this.hostKeyProof = pod.hostKeyProof;
     const connection = pulumi
       .all([target, key.privateKeyOpenssh])
       .apply(([t, privateKey]) => podConnection(t, privateKey));
@@ -359,6 +367,7 @@ export class SshPod extends pulumi.ComponentResource {
       passwordScpCommand: this.passwordScpCommand,
       hostKeys: this.hostKeys,
       knownHostsLine: this.knownHostsLine,
+      hostKeyProof: this.hostKeyProof,
       connection: this.connection,
     });
   }

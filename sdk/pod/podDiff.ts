@@ -13,7 +13,7 @@
  *   globalNetworking (removing it PATCHes the default, false).
  * - Update with a `start` or `stop` action: running. The pod's running state is read from its status, so a pod
  *   stopped outside Pulumi (seen by `pulumi refresh`) is started again by the next `up` unless `running: false`.
- * - Update without an API write: allowProxyOnly, waitForSsh, readinessTimeoutSeconds, keepOnFailure.
+ * - Update without an API write: allowProxyOnly, waitForSsh, hostKeyChecking, readinessTimeoutSeconds, keepOnFailure.
  * - No change: values equal to what the pod already has, spelled differently: a default written out
  *   (`cloud: "SECURE"`, `gpu.count: 1`, `startSsh: true`, ...), `22/tcp` (always added), ports or keys in another
  *   order, a key's comment or line end (a key is its type and base64), empty lists and maps.
@@ -48,7 +48,13 @@ export const UPDATE_IN_PLACE = [
 /** Inputs changed in place with a `start` or `stop` action. */
 export const ACTION_ON_CHANGE = ["running"] as const;
 /** Inputs that only change this package's behaviour (no API call). */
-export const BEHAVIOUR_ONLY = ["allowProxyOnly", "waitForSsh", "readinessTimeoutSeconds", "keepOnFailure"] as const;
+export const BEHAVIOUR_ONLY = [
+  "allowProxyOnly",
+  "waitForSsh",
+  "hostKeyChecking",
+  "readinessTimeoutSeconds",
+  "keepOnFailure",
+] as const;
 /** PATCHed inputs whose removal a PATCH cannot express: removing them replaces the pod. */
 export const REPLACE_ON_REMOVAL = ["args", "image", "disk"] as const;
 
@@ -61,6 +67,7 @@ const DEFAULTS: Record<string, unknown> = {
   globalNetworking: false,
   allowProxyOnly: false,
   waitForSsh: true,
+  hostKeyChecking: "pinned",
   keepOnFailure: false,
   readinessTimeoutSeconds: DEFAULT_READINESS_TIMEOUT_SECONDS,
   env: {},

@@ -18,7 +18,10 @@ import type { RunpodClient } from "../runpod/client";
 import { RunpodConfigurationError, RunpodNotFoundError, RunpodUnauthorizedError, RunpodForbiddenError } from "../runpod/errors";
 import type { Pod } from "../runpod/schemas";
 import { readSshBanner } from "../ssh/sshBanner";
+import type { HostKeyChecking } from "../ssh/sshCommands";
+import { proveHostKeys, type HostKeyProof } from "./podHostKeyProof";
 import { readHostKeys } from "../ssh/hostKeys";
+import { sshPathProblems } from "../ssh/sshAddress";
 import { podWatcherFor, type PodSnapshot } from "./podWatcher";
 
 export interface ReadinessOptions {
@@ -47,6 +50,17 @@ export interface ReadinessOptions {
    * failure until the status has left it (or `graceMs`, default 60000, passed).
    */
   startedFromStop?: { graceMs?: number };
+  /**
+   * How the commands check the host key (SshPod's `hostKeyChecking`). "pinned" (default): the pod is ready only
+   * with host keys read from its sshd (and proven by its log when it prints them); any other value lets a pod
+   * whose keys cannot be read be ready without them, with a warning. A key its log disproves fails in every mode.
+   */
+  hostKeyChecking?: HostKeyChecking;
+  /**
+   * How long to wait for the start script's host-key lines in the pod log after the keys were read, in ms, before
+   * the pod counts as ready with the key from first contact. Default 15000 (`RUNPOD_SSH_HOST_KEY_LOG_WAIT_MS`).
+   */
+  hostKeyLogWaitMs?: number;
 }
 
 /** A pod that accepts SSH, with the host keys read from its sshd. */
@@ -54,14 +68,19 @@ export interface ReadyPod {
   pod: Pod;
   /** `type base64` lines, preferred first; empty when they were not read (`waitForSsh: false`, proxy only). */
   hostKeys: string[];
-  /** Why no host key was read although sshd answered, for the user to see. */
+  /** Why no host key was read or proven, for the user to see (a WARNING). */
   hostKeyNote?: string;
+  /** How the keys were proven (see podHostKeyProof.ts); undefined without keys. */
+  hostKeyProof?: HostKeyProof;
+  /** Measurements: ms from start to the first SSH banner, and from the keys being read to their proof. */
+  timings?: { bannerMs?: number; proofMs?: number };
 }
 
 /**
- * Failed reads of the host keys, with the banner answering, before the pod counts as ready without them (a server
- * without curve25519, one that closes during the exchange). A server that presents a key it does not hold never
- * makes a pod ready: the wait goes on until its deadline.
+ * Failed reads of the host keys, with the banner answering, before a pod whose commands do not pin
+ * (`hostKeyChecking` other than "pinned") counts as ready without them (a server without curve25519, one that
+ * closes during the exchange). With "pinned", and for a server that presents a key it does not hold in any mode,
+ * the wait goes on until its deadline and then fails.
  */
 const HOST_KEY_TRIES = 3;
 
@@ -109,6 +128,24 @@ function isFatalClientError(e: unknown): e is Error {
   return e instanceof RunpodConfigurationError || e instanceof RunpodUnauthorizedError || e instanceof RunpodForbiddenError;
 }
 
+/** What to do about host keys that could not be read or proven, for the deadline's message. */
+function hostKeyHint(keyProblem: "unread" | "forged" | "disproven" | undefined): string {
+  if (keyProblem === "unread") {
+    return (
+      "\nIts sshd answered, but its host key could not be read, so nothing could be pinned. If you accept trusting " +
+      'the host key on first use instead, set hostKeyChecking: "accept-new" (an explicit, weaker choice).'
+    );
+  }
+  if (keyProblem === "forged" || keyProblem === "disproven") {
+    return (
+      "\nWhat answers at the pod's address does not prove it holds the pod's host key: something other than the " +
+      "pod's sshd may be answering there (an impostor). Nothing was trusted; check the network path, then run " +
+      "`pulumi up` again."
+    );
+  }
+  return "";
+}
+
 function hint(pod: Pod | undefined, allowProxyOnly: boolean): string {
   if (!pod) return "";
   if (pod.status === "RUNNING" && !pod.ssh?.direct) {
@@ -146,6 +183,13 @@ export async function waitForPodReady(
   let resetSeen = !options.changedFrom;
   let stillStopped = options.startedFromStop !== undefined;
   let hostKeyFailures = 0;
+  let keyProblem: "unread" | "forged" | "disproven" | undefined;
+  let bannerAt: number | undefined;
+  let keysReadAt: number | undefined;
+  const checking = options.hostKeyChecking ?? "pinned";
+  const fromEnvLogWait = Number(process.env.RUNPOD_SSH_HOST_KEY_LOG_WAIT_MS);
+  const logWaitMs =
+    options.hostKeyLogWaitMs ?? (Number.isFinite(fromEnvLogWait) && fromEnvLogWait >= 0 ? fromEnvLogWait : 15_000);
   let pending: PodSnapshot | undefined;
 
   const fail = async (reason: NotReadyReason, summary: string): Promise<never> => {
@@ -153,7 +197,7 @@ export async function waitForPodReady(
     const message =
       `Pod ${options.label} (${podId}) ${summary}\n${describePodState(lastPod)}` +
       (lastBanner ? `\n  last SSH check: ${lastBanner}` : "") +
-      `\n  last log lines:\n${logs}${hint(lastPod, options.allowProxyOnly ?? false)}`;
+      `\n  last log lines:\n${logs}${keyProblem ? hostKeyHint(keyProblem) : keysReadAt ? "" : hint(lastPod, options.allowProxyOnly ?? false)}`;
     throw new PodNotReadyError(message, reason, podId, lastPod);
   };
 
@@ -208,13 +252,27 @@ export async function waitForPodReady(
     runningSince ??= Date.now();
 
     const direct = pod.ssh?.direct;
+    // Nothing the API reports reaches a probe, a command or the config block before it is checked.
+    const pathProblems = sshPathProblems({
+      host: direct?.host,
+      port: direct?.port,
+      user: direct?.username,
+      proxyUser: pod.ssh?.proxy?.username,
+      proxyHost: pod.ssh?.proxy?.host,
+    });
+    if (pathProblems.length > 0) await fail("error", `has an SSH path this package will not use: ${pathProblems.join("; ")}.`);
     if (!resetSeen && options.changedFrom) {
       const changed = direct && direct.port !== options.changedFrom.port;
       if (!changed && Date.now() - started < (options.changedFrom.graceMs ?? 60_000)) continue;
       resetSeen = true;
     }
     if (direct) {
-      if (!waitForSsh) return { pod, hostKeys: [] };
+      if (!waitForSsh) {
+        const note =
+          `pod ${options.label} (${podId}): waitForSsh is false, so no host key was read and none is pinned; its ` +
+          "commands trust the host key on first use (accept-new) instead.";
+        return { pod, hostKeys: [], hostKeyNote: note };
+      }
       // Probe (no API call) until the banner answers; stay subscribed meanwhile, and look at the next tick
       // as soon as it comes (the status or the port can change after a reset).
       const probeStepMs = Math.min(200, watcher.minIntervalMs / 5);
@@ -226,13 +284,29 @@ export async function waitForPodReady(
           const banner = await readSshBanner(direct.host, direct.port, Math.min(3000, Math.max(200, deadline - Date.now())));
           lastBanner = `${direct.host}:${direct.port}: ${banner.detail}`;
           if (banner.ok) {
+            bannerAt ??= Date.now();
             const readMs = Math.min(5000, Math.max(1000, deadline - Date.now()));
             const read = await readHostKeys(direct.host, direct.port, readMs);
-            if (read.keys.length > 0) return { pod, hostKeys: read.keys };
-            if (!read.forged && ++hostKeyFailures >= HOST_KEY_TRIES) {
+            if (read.keys.length > 0) {
+              keysReadAt ??= Date.now();
+              const proof = await proveHostKeys(client, podId, read.keys, {
+                waitedMs: Date.now() - keysReadAt,
+                // Bounded by the readiness deadline: a pod whose keys were read is not failed for a missing log.
+                logWaitMs: Math.min(logWaitMs, Math.max(0, deadline - 2000 - keysReadAt)),
+              });
+              const timings = { bannerMs: bannerAt - started, proofMs: Date.now() - keysReadAt };
+              if (proof.proof) return { pod, hostKeys: read.keys, hostKeyProof: proof.proof, timings };
+              if (proof.disproven) keyProblem = "disproven";
+              lastBanner += `, ${proof.detail}`;
+              await new Promise((r) => setTimeout(r, Math.max(probeStepMs, 1000)));
+              continue;
+            }
+            if (read.forged) keyProblem = "forged";
+            else if (keyProblem === undefined) keyProblem = "unread";
+            if (!read.forged && checking !== "pinned" && ++hostKeyFailures >= HOST_KEY_TRIES) {
               const note =
-                `the host keys of pod ${options.label} (${podId}) could not be read (${read.detail}). Its commands ` +
-                "trust the host key on first use (accept-new) instead of pinning it.";
+                `the host keys of pod ${options.label} (${podId}) could not be read (${read.detail}). With ` +
+                `hostKeyChecking "${checking}" its commands do not use a pinned key; nothing is pinned.`;
               return { pod, hostKeys: [], hostKeyNote: note };
             }
             lastBanner += `, but its host keys could not be read: ${read.detail}`;

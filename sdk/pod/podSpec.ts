@@ -63,6 +63,8 @@ export interface PodSpec {
   sshPublicKeys?: string[];
   allowProxyOnly?: boolean;
   waitForSsh?: boolean;
+  /** How the commands check the host key; decides whether a pod without a readable key can be ready. */
+  hostKeyChecking?: "pinned" | "accept-new" | "strict" | "off";
   readinessTimeoutSeconds?: number;
   keepOnFailure?: boolean;
   /** False: the pod is stopped (podPower.ts). Default true. */
@@ -135,6 +137,7 @@ export const podSpecSchema = z.strictObject({
   sshPublicKeys: z.array(str()).optional(),
   allowProxyOnly: z.boolean().optional(),
   waitForSsh: z.boolean().optional(),
+  hostKeyChecking: z.enum(["pinned", "accept-new", "strict", "off"]).optional(),
   readinessTimeoutSeconds: posInt(10).max(86_400, { message: "must be at most 86400 (24 hours)" }).optional(),
   keepOnFailure: z.boolean().optional(),
   running: z.boolean().optional(),

@@ -10,8 +10,8 @@
  *   then waits for SSH and reads the host keys (podReadiness.ts), or stops it at once with `running: false`
  *   (podPower.ts). On any failure after the pod exists it is terminated, unless `keepOnFailure`, so nothing is
  *   left billing.
- * - read: refreshes status, IP, port and host keys (they change after a reset or migration); a pod deleted
- *   outside Pulumi is reported gone.
+ * - read: refreshes status, IP, port and host keys (podHostKeys.ts: the pin stays at the same address, a changed
+ *   key there fails unless proven, a new address re-pins with a WARNING); a pod deleted outside Pulumi is gone.
  * - update: stops the pod first when `running` turns false; PATCHes what diff named, with the full env (never
  *   dropping the key variables); starts it when `running` turns true; waits for SSH (and reads the host keys)
  *   again after a reset or a start.
@@ -37,7 +37,9 @@ import { PodNotReadyError, waitForPodReady, type ReadinessOptions, type ReadyPod
 import { terminatePod } from "../pod/podDelete";
 import { startPod, stopPod } from "../pod/podPower";
 import { hostKeysWithoutReset, rereadHostKeys } from "../pod/podHostKeys";
+import type { HostKeyProof } from "../pod/podHostKeyProof";
 import { knownHostsLine, pinnedHostKey } from "../ssh/hostKeys";
+import { assertSshPath } from "../ssh/sshAddress";
 import { runpodClient } from "./providerContext";
 import { reportProgress } from "./progress";
 
@@ -67,6 +69,11 @@ export interface PodOutputs extends PodInputs {
   hostKeys: string[];
   /** `[host]:port type base64` of the key the commands pin, or null without a direct path or a key. */
   knownHostsLine: string | null;
+  /**
+   * How the pinned key was proven: "api-log" (the pod's log, read over the API, shows its fingerprint) or
+   * "first-contact" (the image prints no fingerprints: the key read at `up`); null without a key.
+   */
+  hostKeyProof: HostKeyProof | null;
 }
 
 /** PATCHed inputs that reset the container (new mapped port, everything outside /workspace wiped). */
@@ -79,7 +86,12 @@ function specOf(inputs: PodInputs): PodSpec {
 }
 
 /** Outputs from the inputs, the pod as Runpod reports it, and the host keys read from its sshd. */
-export function outputsFrom(inputs: PodInputs, pod: Pod, hostKeys: string[] = []): PodOutputs {
+export function outputsFrom(
+  inputs: PodInputs,
+  pod: Pod,
+  hostKeys: string[] = [],
+  hostKeyProof: HostKeyProof | null = null,
+): PodOutputs {
   const direct = pod.ssh?.direct ?? null;
   const proxy = pod.ssh?.proxy ?? null;
   const keys = direct ? hostKeys : [];
@@ -101,6 +113,7 @@ export function outputsFrom(inputs: PodInputs, pod: Pod, hostKeys: string[] = []
     hasPublicIp: direct !== null,
     hostKeys: keys,
     knownHostsLine: direct && pinned ? knownHostsLine(direct.host, direct.port, pinned) : null,
+    hostKeyProof: keys.length > 0 ? (hostKeyProof ?? "first-contact") : null,
   };
 }
 
@@ -118,13 +131,14 @@ function readinessOptions(inputs: PodInputs, extra: Partial<ReadinessOptions> = 
     timeoutMs: readinessTimeoutMs(inputs),
     allowProxyOnly: inputs.allowProxyOnly,
     waitForSsh: inputs.waitForSsh,
+    hostKeyChecking: inputs.hostKeyChecking,
     label: inputs.name,
     onProgress: (m) => reportProgress(m, { urn: inputs.ownerTag, ephemeral: true }),
     ...extra,
   };
 }
 
-/** Waits for SSH and reports a note about the host keys (not read) where the user sees it. */
+/** Waits for SSH and reports a note about the host keys (not read or not pinned) as a WARNING. */
 async function waitReady(
   client: RunpodClient,
   inputs: PodInputs,
@@ -132,7 +146,7 @@ async function waitReady(
   extra: Partial<ReadinessOptions> = {},
 ): Promise<ReadyPod> {
   const ready = await waitForPodReady(client, podId, readinessOptions(inputs, extra));
-  if (ready.hostKeyNote) reportProgress(ready.hostKeyNote, { urn: inputs.ownerTag });
+  if (ready.hostKeyNote) reportProgress(ready.hostKeyNote, { urn: inputs.ownerTag, warning: true });
   return ready;
 }
 
@@ -196,7 +210,7 @@ export const podProvider = {
       onProgress: (m) => reportProgress(m, { urn: inputs.ownerTag }),
     });
     const ready = await settleOrCleanUp(client, inputs, pod);
-    return { id: pod.id, outs: outputsFrom(inputs, ready.pod, ready.hostKeys) };
+    return { id: pod.id, outs: outputsFrom(inputs, ready.pod, ready.hostKeys, ready.hostKeyProof) };
   },
 
   async read(id: string, props: PodOutputs): Promise<dynamic.ReadResult> {
@@ -210,9 +224,16 @@ export const podProvider = {
     }
     if (pod.status === "TERMINATED") return { id: "", props: {} };
     const label = props.name ?? id;
-    const { hostKeys, note } = await rereadHostKeys(pod, props, label);
-    if (note) reportProgress(note, { urn: props.ownerTag });
-    return { id, props: outputsFrom(props, pod, hostKeys) };
+    assertSshPath(id, {
+      host: pod.ssh?.direct?.host,
+      port: pod.ssh?.direct?.port,
+      user: pod.ssh?.direct?.username,
+      proxyUser: pod.ssh?.proxy?.username,
+      proxyHost: pod.ssh?.proxy?.host,
+    });
+    const keys = await rereadHostKeys(client, pod, props, label);
+    if (keys.warning) reportProgress(keys.warning, { urn: props.ownerTag, warning: true });
+    return { id, props: outputsFrom(props, pod, keys.hostKeys, keys.hostKeyProof) };
   },
 
   async update(id: string, olds: PodOutputs, news: PodInputs): Promise<dynamic.UpdateResult> {
@@ -261,7 +282,7 @@ export const podProvider = {
       say("starting it again; waiting for SSH on its new port");
       await startPod(client, id, { label });
       const ready = await waitReady(client, news, id, { startedFromStop: {} });
-      return { outs: outputsFrom(news, ready.pod, ready.hostKeys) };
+      return { outs: outputsFrom(news, ready.pod, ready.hostKeys, ready.hostKeyProof) };
     }
     const pod = (await patch()) ?? (await client.getPod(id));
     const resets = Object.keys(body).some((k) => RESETS_CONTAINER.has(k));
@@ -270,10 +291,11 @@ export const podProvider = {
       const ready = await waitReady(client, news, id, {
         changedFrom: olds.sshPort !== null && olds.sshPort !== undefined ? { port: olds.sshPort } : undefined,
       });
-      return { outs: outputsFrom(news, ready.pod, ready.hostKeys) };
+      return { outs: outputsFrom(news, ready.pod, ready.hostKeys, ready.hostKeyProof) };
     }
-    const { hostKeys } = await hostKeysWithoutReset(pod, olds, label);
-    return { outs: outputsFrom(news, pod, hostKeys) };
+    const keys = await hostKeysWithoutReset(client, pod, olds, label);
+    if (keys.warning) reportProgress(keys.warning, { urn: news.ownerTag, warning: true });
+    return { outs: outputsFrom(news, pod, keys.hostKeys, keys.hostKeyProof) };
   },
 
   async delete(id: string, props: PodOutputs): Promise<void> {

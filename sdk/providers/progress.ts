@@ -17,6 +17,8 @@ export interface ProgressOptions {
    * diagnostics (waits of a whole fleet stay readable).
    */
   ephemeral?: boolean;
+  /** Shown as a WARNING (engine severity warning), for what the user should act on; default INFO. */
+  warning?: boolean;
 }
 
 export type ProgressSink = (message: string, options: ProgressOptions) => void;
@@ -56,7 +58,7 @@ interface LogRequestMessage {
 }
 interface EnginePbModule {
   LogRequest: new () => LogRequestMessage;
-  LogSeverity: { INFO: number };
+  LogSeverity: { INFO: number; WARNING: number };
 }
 interface EngineGrpcModule {
   EngineClient: new (address: string, credentials: unknown) => { log(req: unknown, cb: (err: unknown) => void): void };
@@ -85,6 +87,7 @@ export function connectEngineLogger(address: string, load: ModuleLoader = loadBe
     typeof grpc?.credentials?.createInsecure === "function" &&
     typeof engineGrpc?.EngineClient === "function" &&
     typeof enginePb?.LogSeverity?.INFO === "number" &&
+    typeof enginePb?.LogSeverity?.WARNING === "number" &&
     proto !== undefined &&
     LOG_REQUEST_SETTERS.every((name) => typeof proto[name] === "function");
   if (!shaped) return { logger: null, reason: "the engine's gRPC stubs are not shaped as this package expects" };
@@ -101,10 +104,10 @@ export function connectEngineLogger(address: string, load: ModuleLoader = loadBe
       if (broken) return toStderr(message);
       try {
         const req = new enginePb.LogRequest();
-        req.setSeverity(enginePb.LogSeverity.INFO);
+        req.setSeverity(options.warning ? enginePb.LogSeverity.WARNING : enginePb.LogSeverity.INFO);
         req.setMessage(message);
         if (options.urn) req.setUrn(options.urn);
-        req.setEphemeral(options.ephemeral ?? false);
+        req.setEphemeral((options.ephemeral ?? false) && !options.warning);
         client.log(req, (err) => {
           if (!err) return;
           broken = true;
@@ -139,5 +142,5 @@ export function reportProgress(message: string, options: ProgressOptions = {}): 
   for (const sink of sinks) sink(message, options);
   const e = engine();
   if (e) e.log(message, options);
-  else if (sinks.size === 0) process.stderr.write(`[pulumi-runpod-ssh] ${message}\n`);
+  else if (sinks.size === 0) process.stderr.write(`[pulumi-runpod-ssh] ${options.warning ? "warning: " : ""}${message}\n`);
 }

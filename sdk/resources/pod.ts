@@ -175,8 +175,19 @@ export interface PodArgs {
    * hosts). Proxy SSH is an interactive shell only: no scp, sftp or rsync. Default false. No API call on change.
    */
   allowProxyOnly?: pulumi.Input<boolean>;
-  /** Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change. */
+  /**
+   * Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit
+   * opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use
+   * (accept-new). No API call on change.
+   */
   waitForSsh?: pulumi.Input<boolean>;
+  /**
+   * How the commands built on this pod check its host key (SshPod passes its own). "pinned" (default): the pod is
+   * ready only once its host key was read (and, when its start script prints fingerprints, proven by its log over
+   * the API); the wait fails at the readiness deadline otherwise, never falling back. Any other value lets a pod
+   * whose key cannot be read be ready without one, with a WARNING. No API call on change.
+   */
+  hostKeyChecking?: pulumi.Input<"pinned" | "accept-new" | "strict" | "off">;
   /** How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change. */
   readinessTimeoutSeconds?: pulumi.Input<Integer>;
   /**
@@ -244,6 +255,12 @@ export class Pod extends pulumi.dynamic.Resource {
    * port 22), or null when there is none. Append it to a known-hosts file for clients older than OpenSSH 8.5.
    */
   declare public readonly knownHostsLine: pulumi.Output<string | null>;
+  /**
+   * How the pinned host key was proven: "api-log" (the pod's start script printed its fingerprint to the pod log,
+   * read over the authenticated API) or "first-contact" (the image prints none: the key read at `pulumi up`);
+   * null without a key.
+   */
+  declare public readonly hostKeyProof: pulumi.Output<"api-log" | "first-contact" | null>;
 
   constructor(name: string, args: PodArgs, opts?: pulumi.CustomResourceOptions) {
     const type = "pulumi-nodejs:dynamic/runpod-ssh:Pod";
@@ -268,6 +285,7 @@ export class Pod extends pulumi.dynamic.Resource {
         hasPublicIp: undefined,
         hostKeys: undefined,
         knownHostsLine: undefined,
+        hostKeyProof: undefined,
       },
       opts,
       "runpod-ssh",

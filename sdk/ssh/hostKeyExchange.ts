@@ -20,6 +20,7 @@ import {
 } from "node:crypto";
 import net from "node:net";
 import { hostKeyObject, KeyBlobError } from "./keyBlob";
+import { mpint, packet, sshString, uint32, withoutLeadingZeros, WireReader } from "./wire";
 
 const CLIENT_VERSION = "SSH-2.0-pulumi_runpod_ssh_hostkey";
 const MSG_DISCONNECT = 1;
@@ -59,63 +60,9 @@ class ExchangeError extends Error {
   }
 }
 
-function uint32(n: number): Buffer {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(n);
-  return b;
-}
-
-function sshString(value: Buffer | string): Buffer {
-  const bytes = typeof value === "string" ? Buffer.from(value, "latin1") : value;
-  return Buffer.concat([uint32(bytes.length), bytes]);
-}
-
-/** An unsigned big-endian number as an SSH `mpint`. */
-function mpint(unsigned: Buffer): Buffer {
-  let start = 0;
-  while (start < unsigned.length && unsigned[start] === 0) start++;
-  const magnitude = unsigned.subarray(start);
-  return sshString(
-    magnitude.length > 0 && magnitude[0] & 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : magnitude,
-  );
-}
-
-/** An unencrypted binary packet (block size 8, at least 4 bytes of padding). */
-function packet(payload: Buffer): Buffer {
-  let padding = 8 - ((5 + payload.length) % 8);
-  if (padding < 4) padding += 8;
-  return Buffer.concat([uint32(1 + payload.length + padding), Buffer.from([padding]), payload, randomBytes(padding)]);
-}
-
-class Reader {
-  private offset = 0;
-  constructor(private readonly buf: Buffer) {}
-
-  byte(): number {
-    if (this.offset >= this.buf.length) throw new ExchangeError("the server sent a truncated message");
-    return this.buf[this.offset++];
-  }
-
-  skip(count: number): void {
-    if (this.offset + count > this.buf.length) throw new ExchangeError("the server sent a truncated message");
-    this.offset += count;
-  }
-
-  string(): Buffer {
-    this.skip(4);
-    const length = this.buf.readUInt32BE(this.offset - 4);
-    this.skip(length);
-    return this.buf.subarray(this.offset - length, this.offset);
-  }
-
-  text(): string {
-    return this.string().toString("latin1");
-  }
-
-  nameList(): string[] {
-    const text = this.text();
-    return text === "" ? [] : text.split(",");
-  }
+/** A wire-format reader whose short reads fail the exchange. */
+function reader(payload: Buffer): WireReader {
+  return new WireReader(payload, () => new ExchangeError("the server sent a truncated message"));
 }
 
 function kexinit(algorithms: string[]): Buffer {
@@ -142,9 +89,7 @@ export function keyTypeOfAlgorithm(algorithm: string): string {
 
 /** An ECDSA signature's `mpint` r or s as a big-endian number of `bytes` bytes (one half of IEEE P1363). */
 function fixedWidth(value: Buffer, bytes: number): Buffer {
-  let start = 0;
-  while (start < value.length && value[start] === 0) start++;
-  const magnitude = value.subarray(start);
+  const magnitude = withoutLeadingZeros(value);
   if (magnitude.length > bytes) throw new ExchangeError("the server's ECDSA signature is malformed", true);
   return Buffer.concat([Buffer.alloc(bytes - magnitude.length), magnitude]);
 }
@@ -161,7 +106,7 @@ function checkSignature(algorithm: string, keyBlob: Buffer, signatureBlob: Buffe
   if (host.type !== keyTypeOfAlgorithm(algorithm)) {
     throw new ExchangeError(`the server sent a ${host.type} key for the ${algorithm} algorithm`, true);
   }
-  const signature = new Reader(signatureBlob);
+  const signature = reader(signatureBlob);
   const signedWith = signature.text();
   const data = signature.string();
   if (signedWith !== algorithm) throw new ExchangeError(`the server signed with ${signedWith}, not ${algorithm}`, true);
@@ -172,7 +117,7 @@ function checkSignature(algorithm: string, keyBlob: Buffer, signatureBlob: Buffe
     valid = verify(algorithm === "rsa-sha2-512" ? "sha512" : "sha256", h, host.key, data);
   } else {
     const curve = ECDSA[algorithm];
-    const rs = new Reader(data);
+    const rs = reader(data);
     const signatureValue = Buffer.concat([fixedWidth(rs.string(), curve.bytes), fixedWidth(rs.string(), curve.bytes)]);
     valid = verify(curve.hash, h, { key: host.key, dsaEncoding: "ieee-p1363" }, signatureValue);
   }
@@ -257,11 +202,11 @@ export function exchangeHostKey(
 
     const onServerKexinit = (payload: Buffer): void => {
       serverKexinit = payload;
-      const reader = new Reader(payload);
-      reader.byte();
-      reader.skip(16);
-      const kex = reader.nameList();
-      serverAlgorithms = reader.nameList();
+      const init = reader(payload);
+      init.byte();
+      init.skip(16);
+      const kex = init.nameList();
+      serverAlgorithms = init.nameList();
       if (!KEX.some((k) => kex.includes(k))) {
         const offered = kex.join(", ");
         throw new ExchangeError(`the server offers no curve25519-sha256 key exchange (it offers ${offered})`);
@@ -272,11 +217,22 @@ export function exchangeHostKey(
     };
 
     const onReply = (payload: Buffer): void => {
-      const reader = new Reader(payload);
-      reader.byte();
-      const keyBlob = reader.string();
-      const qs = reader.string();
-      const signature = reader.string();
+      const reply = reader(payload);
+      reply.byte();
+      const keyBlob = reply.string();
+      // From here on the server has presented a host key: a reply it cannot back with a valid signature, whatever
+      // is wrong with it, is treated as forged (never as "unreadable", which could weaken the checking).
+      try {
+        finish({ key: verifiedKey(reply, keyBlob), detail: "" });
+      } catch (e) {
+        const reason = e instanceof ExchangeError ? e.message : `the key exchange failed: ${(e as Error).message}`;
+        throw new ExchangeError(reason, true);
+      }
+    };
+
+    const verifiedKey = (reply: WireReader, keyBlob: Buffer): string => {
+      const qs = reply.string();
+      const signature = reply.string();
       const k = sharedSecret(ecdh.privateKey, qs);
       const h = createHash("sha256")
         .update(sshString(CLIENT_VERSION))
@@ -289,7 +245,7 @@ export function exchangeHostKey(
         .update(mpint(k))
         .digest();
       const type = checkSignature(algorithm, keyBlob, signature, h);
-      finish({ key: `${type} ${keyBlob.toString("base64")}`, detail: "" });
+      return `${type} ${keyBlob.toString("base64")}`;
     };
 
     const step = (): void => {
@@ -298,10 +254,10 @@ export function exchangeHostKey(
         const type = payload[0];
         if (type === MSG_IGNORE || type === MSG_DEBUG) continue;
         if (type === MSG_DISCONNECT) {
-          const reader = new Reader(payload);
-          reader.byte();
-          reader.skip(4);
-          throw new ExchangeError(`the server ended the connection: ${reader.text().slice(0, 200)}`);
+          const disconnect = reader(payload);
+          disconnect.byte();
+          disconnect.skip(4);
+          throw new ExchangeError(`the server ended the connection: ${disconnect.text().slice(0, 200)}`);
         }
         if (!serverKexinit && type === MSG_KEXINIT) onServerKexinit(payload);
         else if (serverKexinit && type === MSG_KEX_ECDH_REPLY) onReply(payload);

@@ -14,6 +14,7 @@
  */
 import { exchangeHostKey, keyTypeOfAlgorithm } from "./hostKeyExchange";
 import { parsePublicKey, PublicKeyError } from "./publicKey";
+import { assertSshPath } from "./sshAddress";
 
 /** Host key types, most preferred first, with the `HostKeyAlgorithms` that verify a key of that type. */
 const PINNABLE: Array<{ type: string; algorithms: string }> = [
@@ -24,7 +25,7 @@ const PINNABLE: Array<{ type: string; algorithms: string }> = [
   { type: "ssh-rsa", algorithms: "rsa-sha2-512,rsa-sha2-256" },
 ];
 
-export interface HostKeyRead {
+export interface HostKeyScan {
   /** Host keys as `type base64` lines, the pinnable ones first in order of preference; empty on failure. */
   keys: string[];
   /** Why no key was read (empty when keys were read). */
@@ -72,6 +73,7 @@ export function knownHostsPattern(host: string, port: number): string {
 
 /** One `known_hosts` line: `[host]:port type base64`. */
 export function knownHostsLine(host: string, port: number, key: string): string {
+  assertSshPath("(known_hosts line)", { host, port });
   return `${knownHostsPattern(host, port)} ${key}`;
 }
 
@@ -86,7 +88,7 @@ const FAMILIES: string[][] = [
  * Reads the host keys of the sshd at host:port (see the file comment). Never throws: a failure comes back as no
  * keys and the reason.
  */
-export async function readHostKeys(host: string, port: number, timeoutMs = 5000): Promise<HostKeyRead> {
+export async function readHostKeys(host: string, port: number, timeoutMs = 5000): Promise<HostKeyScan> {
   const first = await exchangeHostKey(host, port, FAMILIES.flat(), timeoutMs);
   if (!first.key) return { keys: [], detail: first.detail, forged: first.forged };
   const firstType = first.key.split(" ")[0];

@@ -9,6 +9,7 @@
  * (see the project README, "Public keys"), so the wire format is read here, strictly, in a few dozen lines.
  */
 import { createPublicKey, type KeyObject } from "node:crypto";
+import { withoutLeadingZeros, WireReader } from "./wire";
 
 /** OpenSSH's smallest RSA modulus (`SSH_RSA_MINIMUM_MODULUS_SIZE`); smaller keys are refused when loaded. */
 export const MIN_RSA_BITS = 1024;
@@ -35,18 +36,17 @@ export class KeyBlobError extends Error {
   }
 }
 
-/** SSH wire-format reader: length-prefixed strings, nothing read past the end. */
+/** The wire-format reader (wire.ts) with OpenSSH's checks for key blobs, in this file's wording. */
 class BlobReader {
-  private offset = 0;
-  constructor(private readonly buf: Buffer) {}
+  private readonly wire: WireReader;
+  constructor(buf: Buffer) {
+    this.wire = new WireReader(buf, (what, inside) =>
+      damaged(inside ? `the key part ends inside its ${what}` : `the key part ends before its ${what}`),
+    );
+  }
 
   string(what: string): Buffer {
-    if (this.offset + 4 > this.buf.length) throw damaged(`the key part ends before its ${what}`);
-    const length = this.buf.readUInt32BE(this.offset);
-    const start = this.offset + 4;
-    if (start + length > this.buf.length) throw damaged(`the key part ends inside its ${what}`);
-    this.offset = start + length;
-    return this.buf.subarray(start, start + length);
+    return this.wire.string(what);
   }
 
   /** A string without NUL bytes (OpenSSH's `sshbuf_get_cstring`). */
@@ -58,7 +58,7 @@ class BlobReader {
 
   /** Refuses bytes after the key (OpenSSH does). */
   end(): void {
-    const left = this.buf.length - this.offset;
+    const left = this.wire.remaining;
     if (left > 0) throw damaged(`the key part has ${left} extra byte${left === 1 ? "" : "s"} after the key`);
   }
 }
@@ -70,9 +70,7 @@ function damaged(detail: string): KeyBlobError {
 /** An SSH `mpint` as OpenSSH reads it (`sshbuf_get_bignum2`): not negative, leading zeros dropped. */
 function unsignedMpint(bytes: Buffer, what: string): Buffer {
   if (bytes.length > 0 && (bytes[0] & 0x80) !== 0) throw damaged(`its ${what} is negative`);
-  let start = 0;
-  while (start < bytes.length && bytes[start] === 0) start++;
-  return bytes.subarray(start);
+  return withoutLeadingZeros(bytes);
 }
 
 function bitLength(magnitude: Buffer): number {
@@ -145,12 +143,13 @@ function readEd25519(reader: BlobReader): number {
  * recognise a key pasted without its type prefix, and a type prefix that does not match the key.
  */
 export function blobKeyType(base64: string): string | undefined {
-  const buf = Buffer.from(base64, "base64");
-  if (buf.length < 4) return undefined;
-  const length = buf.readUInt32BE(0);
-  if (length <= 0 || length > 64 || buf.length < 4 + length) return undefined;
-  const type = buf.subarray(4, 4 + length).toString("latin1");
-  return /^[\x21-\x7e]+$/.test(type) ? type : undefined;
+  let type: string;
+  try {
+    type = new WireReader(Buffer.from(base64, "base64"), () => new Error("short")).text();
+  } catch {
+    return undefined;
+  }
+  return type.length <= 64 && /^[\x21-\x7e]+$/.test(type) ? type : undefined;
 }
 
 /**

@@ -7,8 +7,10 @@
  *   accepted, from the very first connection, with no file to carry around: `StrictHostKeyChecking=yes`, no
  *   known-hosts file (`/dev/null`), and `KnownHostsCommand=/bin/echo <the pinned known_hosts line>` (OpenSSH
  *   8.5 or later; the command must be an absolute path, and OpenSSH runs it itself, without a shell), plus
- *   `HostKeyAlgorithms` for the pinned key's type (see hostKeys.ts). When no host key was recorded
- *   (`waitForSsh: false`, or the keys could not be read), "pinned" falls back to "accept-new".
+ *   `HostKeyAlgorithms` for the pinned key's type (see hostKeys.ts). Without a recorded key "pinned" never
+ *   weakens on its own: the commands keep `StrictHostKeyChecking=yes` with no known-hosts file, so ssh refuses to
+ *   connect, until a refresh reads the key; only the explicit opt-out `waitForSsh: false` (`unpinned`) makes
+ *   them trust on first use ("accept-new"), and the pod provider warns about it.
  *   "accept-new" trusts on first use with a known-hosts file per pod (Runpod reuses IP:port pairs, so a shared
  *   known_hosts fails with "REMOTE HOST IDENTIFICATION HAS CHANGED"); "strict" needs the key in that file
  *   already; "off" turns checking off, an explicit choice.
@@ -16,9 +18,12 @@
  * - rsync to Runpod needs `--no-owner --no-group` (it fails with chown errors otherwise).
  * - scp, sftp and rsync work only on the direct path (public IP + mapped port), never through the proxy.
  * - paths are quoted for a POSIX shell; a leading `~/` stays unquoted so the shell still expands it.
+ * - host, port, user and proxy user come from the API and are checked first (sshAddress.ts): a value that is not
+ *   an address, a port or a plain user name throws instead of reaching a command or the config block.
  */
 
 import { hostKeyAlgorithmsFor, knownHostsLine, pinnedHostKey } from "./hostKeys";
+import { assertSshPath } from "./sshAddress";
 
 /** How the commands treat the pod's host key. */
 export type HostKeyChecking = "pinned" | "accept-new" | "strict" | "off";
@@ -38,6 +43,8 @@ export interface SshTarget {
   hostKeys?: readonly string[] | null;
   /** The pod is stopped (`running: false`, or stopped outside Pulumi): no command can work until it starts. */
   stopped?: boolean;
+  /** No host key is pinned by choice (`waitForSsh: false`): "pinned" commands trust on first use instead. */
+  unpinned?: boolean;
 }
 
 export interface SshCommandOptions {
@@ -96,24 +103,33 @@ export function defaultKnownHostsFile(identityFile: string, podId: string): stri
 /** The program a pinned command runs to print its known_hosts line (an absolute path, as OpenSSH requires). */
 export const PINNED_ECHO = "/bin/echo";
 
-type HostKeyTarget = Pick<SshTarget, "host" | "port" | "hostKeys">;
+type HostKeyTarget = Pick<SshTarget, "host" | "port" | "hostKeys" | "unpinned">;
 
 /** The host-key settings as `[option, value]` pairs, shared by the commands (`-o`) and the config block. */
 export function hostKeySettings(options: SshCommandOptions, target: HostKeyTarget): string[][] {
   const requested = options.hostKeyChecking ?? "pinned";
-  const pinned = pinnedHostKey(target.hostKeys);
-  const checking = requested === "pinned" && !pinned ? "accept-new" : requested;
+  // A key is pinned to an address: without a host there is nothing to pin it to (no command uses these then).
+  const pinned = target.host ? pinnedHostKey(target.hostKeys) : undefined;
+  const checking = requested === "pinned" && !pinned && target.unpinned ? "accept-new" : requested;
   const known = options.knownHostsFile ?? defaultKnownHostsFile(options.identityFile, options.podId);
   switch (checking) {
     case "off":
       return [["StrictHostKeyChecking", "no"], ["UserKnownHostsFile", "/dev/null"]];
     case "pinned": {
-      const line = knownHostsLine(target.host ?? "", target.port ?? 22, pinned!);
+      // No key recorded (and no opt-out): fail closed, ssh refuses any key.
+      if (!pinned) {
+        return [
+          ["StrictHostKeyChecking", "yes"],
+          ["UserKnownHostsFile", "/dev/null"],
+          ["GlobalKnownHostsFile", "/dev/null"],
+        ];
+      }
+      const line = knownHostsLine(target.host ?? "", target.port ?? 22, pinned);
       return [
         ["StrictHostKeyChecking", "yes"],
         ["UserKnownHostsFile", "/dev/null"],
         ["GlobalKnownHostsFile", "/dev/null"],
-        ["HostKeyAlgorithms", hostKeyAlgorithmsFor(pinned!)],
+        ["HostKeyAlgorithms", hostKeyAlgorithmsFor(pinned)],
         ["KnownHostsCommand", `${PINNED_ECHO} ${line}`],
       ];
     }
@@ -159,6 +175,7 @@ function unavailable(reason: string, alias: string, proxySshCommand: string, ssh
 
 /** Builds every command and the config block for one pod. */
 export function buildSshCommands(target: SshTarget, options: SshCommandOptions): SshCommands {
+  assertSshPath(options.podId, target);
   const identity = ["-i", options.identityFile];
   const alias = options.hostAlias ?? `runpod-${options.podId}`;
   if (target.stopped) return unavailable(STOPPED_REASON, alias, STOPPED_REASON);
@@ -196,5 +213,30 @@ export function buildSshCommands(target: SshTarget, options: SshCommandOptions):
     sshTarget: userHost,
     sshConfig,
     directPathAvailable: true,
+  };
+}
+
+/** Password mode's commands (SshPod `passwordLogin`). */
+export interface PasswordCommands {
+  /** `ssh` that asks for the password, with the same host-key options as the key commands. */
+  ssh: string;
+  /** `scp` prefix that asks for the password: append `SRC root@host:DST`. */
+  scp: string;
+}
+
+/**
+ * The password-login commands: the host-key options of `hostKeyChecking` (as every other command), the host
+ * checked and quoted, and `PreferredAuthentications=password` so ssh asks for the password.
+ */
+export function buildPasswordCommands(target: SshTarget, options: SshCommandOptions): PasswordCommands {
+  assertSshPath(options.podId, target);
+  if (target.stopped) return { ssh: STOPPED_REASON, scp: STOPPED_REASON };
+  if (target.host === null || target.port === null) return { ssh: NO_DIRECT_PATH_REASON, scp: NO_DIRECT_PATH_REASON };
+  const port = String(target.port);
+  const opts = [...hostKeySettings(options, target).flatMap(([name, value]) => ["-o", `${name}=${value}`])];
+  const auth = ["-o", "PreferredAuthentications=password,keyboard-interactive", "-o", "PubkeyAuthentication=no"];
+  return {
+    ssh: join(["ssh", "-p", port, ...auth, ...opts, `root@${target.host}`]),
+    scp: join(["scp", "-P", port, ...auth, ...opts]),
   };
 }

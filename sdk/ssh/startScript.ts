@@ -8,6 +8,9 @@
  * - password mode sets root's password from a SHA-512 crypt hash (`RUNPOD_SSH_PASSWORD_HASH`; never the
  *   password itself, since Runpod returns env in full) and enables password login;
  * - the user's own start command runs after sshd (or `sleep infinity` when there is none);
+ * - once sshd runs it prints its host keys to the container log as Runpod's official start script does
+ *   (`SSH host keys:`, then `Key: <path>` and `ssh-keygen -lf <path>` per key), so the pod provider can prove the
+ *   key it reads over the network against the log it reads over the API (hostKeyLog.ts);
  * - immune to quoting accidents: the script travels base64-encoded inside the args, and the user's command
  *   is base64-encoded inside the script, so quotes, `$`, newlines and backslashes arrive as written.
  */
@@ -26,6 +29,12 @@ export interface StartScriptOptions {
    */
   then: { command: string } | "image-start" | "sleep";
 }
+
+/** Prints the host keys as Runpod's start script does (see the file comment); `SSH host keys:` is hostKeyLog.ts's. */
+const HOST_KEY_LINES = [
+  'echo "SSH host keys:"',
+  'for key in "${RUNPOD_SSH_HOST_KEY_DIR:-/etc/ssh}"/*.pub; do [ -f "$key" ] || continue; echo "Key: $key"; ssh-keygen -lf "$key"; done',
+];
 
 /** The bash script that runs in the pod. */
 export function startScript(options: StartScriptOptions): string {
@@ -65,7 +74,11 @@ export function startScript(options: StartScriptOptions): string {
       "fi",
     );
   }
-  const startSshd = ['mkdir -p /run/sshd 2>/dev/null', 'service ssh start || /usr/sbin/sshd || log "could not start sshd"'];
+  const startSshd = [
+    "mkdir -p /run/sshd 2>/dev/null",
+    'service ssh start || /usr/sbin/sshd || log "could not start sshd"',
+    ...HOST_KEY_LINES,
+  ];
   if (options.then === "image-start") {
     lines.push(
       "if [ -x /start.sh ]; then exec /start.sh; fi",

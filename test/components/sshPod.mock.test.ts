@@ -88,7 +88,8 @@ test("SshPod: ED25519 key, registered on the account before the pod, key set on 
   assert.equal(body.env?.SSH_PUBLIC_KEY, generated.pub.trim());
   assert.deepEqual(body.ports, ["8888/http", "22/tcp"]);
 
-  assert.equal(sshCommand, "ssh -p 40022 -i ~/.ssh/runpod-dev-trainer -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new -o 'UserKnownHostsFile=~/.ssh/known_hosts_runpod_pod123' root@203.0.113.7");
+  // The mocked pod recorded no host key (and waitForSsh is not false): the pinned command fails closed.
+  assert.equal(sshCommand, "ssh -p 40022 -i ~/.ssh/runpod-dev-trainer -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null root@203.0.113.7");
   assert.match(await value(pod.scpCommand), /^scp -P 40022 -i /);
   assert.match(await value(pod.sftpCommand), /^sftp -P 40022 .* root@203\.0\.113\.7$/);
   assert.match(await value(pod.rsyncCommand), /^rsync -avz --no-owner --no-group -e /);
@@ -121,8 +122,10 @@ test("one SshKey serves a fleet; privateKeyFile writes one file; the key is regi
 
 test("password mode: a secret password, only its hash in the pod env, and the password commands", async () => {
   const pod = new sdk.SshPod("pw", { image: "runpod/base:1.0.0", gpu: { id: "g" }, passwordLogin: true });
-  assert.equal(await value(pod.passwordSshCommand), "ssh root@203.0.113.7 -p 40022");
-  assert.equal(await value(pod.passwordScpCommand), "scp -P 40022");
+  const hostKeyOptions = "-o StrictHostKeyChecking=yes -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null";
+  const passwordAuth = "-o PreferredAuthentications=password,keyboard-interactive -o PubkeyAuthentication=no";
+  assert.equal(await value(pod.passwordSshCommand), `ssh -p 40022 ${passwordAuth} ${hostKeyOptions} root@203.0.113.7`);
+  assert.equal(await value(pod.passwordScpCommand), `scp -P 40022 ${passwordAuth} ${hostKeyOptions}`);
   assert.equal(await isSecret(pod.password), true);
   const podCall = calls.find((c) => c.name === "pw-pod")!;
   const env = podCall.inputs.env as Record<string, string>;

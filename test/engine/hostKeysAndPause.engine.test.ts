@@ -82,9 +82,16 @@ test("quickstart under the real engine: pinned host key from the first connectio
     );
     const newKey = liveHostKey(stack);
     assert.notEqual(newKey, key);
-    await stack.ok(["refresh", "--yes", "--skip-preview", "--non-interactive"]);
+    const refresh = await stack.ok(["refresh", "--yes", "--skip-preview", "--non-interactive"]);
+    // The re-pin at the new address is a WARNING in the engine's diagnostics, not an INFO line.
+    assert.match(
+      refresh.stdout,
+      new RegExp(`warning: pod \\S+ \\(${first.podId}\\) moved from 127\\.0\\.0\\.1:${first.port} to 127\\.0\\.0\\.1:\\d+`),
+      refresh.stdout,
+    );
     const refreshed = stateResource((await stack.ok(["stack", "export"])).stdout, "Pod");
     assert.deepEqual(refreshed.outputs.hostKeys, [newKey], "refresh re-read the host keys into the Pod's state");
+    assert.equal(refreshed.outputs.hostKeyProof, "api-log", "the runpod/* image's log proves the new key");
     await stack.ok(["refresh", "--run-program", "--yes", "--skip-preview", "--non-interactive"]);
     const afterReset = await outputs(stack);
     assert.equal(afterReset.knownHostsLine, `[127.0.0.1]:${afterReset.port} ${newKey}`);

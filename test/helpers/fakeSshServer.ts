@@ -1,13 +1,19 @@
 /**
  * A scripted SSH server for the host-key tests: speaks the server side of the version exchange, KEXINIT and the
  * curve25519-sha256 ECDH reply, with an ed25519 host key, and can misbehave on purpose: sign the exchange with a
- * key other than the one it presents (an impostor showing a key it does not hold), offer no curve25519, or close
- * after its banner. Not an SSH server beyond that: it never gets to NEWKEYS.
+ * key other than the one it presents (an impostor showing a key it does not hold), send a cut-short signature after
+ * its key, offer no curve25519, or close after its banner. Not an SSH server beyond that: it never gets to NEWKEYS.
  */
 import { createHash, createPublicKey, diffieHellman, generateKeyPairSync, randomBytes, sign } from "node:crypto";
 import net from "node:net";
+import { mpint, packet, sshString } from "../../sdk/ssh/wire";
 
-export type FakeBehaviour = "honest" | "signs-with-another-key" | "no-curve25519" | "banner-only";
+export type FakeBehaviour =
+  | "honest"
+  | "signs-with-another-key"
+  | "malformed-signature"
+  | "no-curve25519"
+  | "banner-only";
 
 export interface FakeSshServer {
   port: number;
@@ -19,28 +25,6 @@ export interface FakeSshServer {
 }
 
 const VERSION = "SSH-2.0-FakeServer_1.0";
-
-function sshString(value: Buffer | string): Buffer {
-  const bytes = typeof value === "string" ? Buffer.from(value, "latin1") : value;
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(bytes.length);
-  return Buffer.concat([length, bytes]);
-}
-
-function mpint(unsigned: Buffer): Buffer {
-  let start = 0;
-  while (start < unsigned.length && unsigned[start] === 0) start++;
-  const m = unsigned.subarray(start);
-  return sshString(m.length > 0 && m[0] & 0x80 ? Buffer.concat([Buffer.from([0]), m]) : m);
-}
-
-function packet(payload: Buffer): Buffer {
-  let padding = 8 - ((5 + payload.length) % 8);
-  if (padding < 4) padding += 8;
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(1 + payload.length + padding);
-  return Buffer.concat([length, Buffer.from([padding]), payload, randomBytes(padding)]);
-}
 
 function ed25519Pair() {
   const pair = generateKeyPairSync("ed25519");
@@ -114,7 +98,10 @@ export async function startFakeSshServer(behaviour: FakeBehaviour): Promise<Fake
           .update(Buffer.concat([sshString(serverKexinit), sshString(presented.blob), sshString(qc), sshString(qs)]))
           .update(mpint(k))
           .digest();
-        const signature = Buffer.concat([sshString("ssh-ed25519"), sshString(sign(null, h, signer.privateKey))]);
+        const signature =
+          behaviour === "malformed-signature"
+            ? Buffer.concat([sshString("ssh-ed25519"), Buffer.from([0, 0, 0, 64, 1, 2, 3])])
+            : Buffer.concat([sshString("ssh-ed25519"), sshString(sign(null, h, signer.privateKey))]);
         socket.write(
           packet(Buffer.concat([Buffer.from([31]), sshString(presented.blob), sshString(qs), sshString(signature)])),
         );

@@ -2,12 +2,8 @@
  * OpenSSH public key lines made in-process (no ssh-keygen), for tests that need many real keys quickly.
  */
 import { generateKeyPairSync } from "node:crypto";
+import { sshString } from "../../sdk/ssh/wire";
 
-function sshString(data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  return Buffer.concat([length, data]);
-}
 
 /** A fresh, well-formed `ssh-ed25519 <base64> [comment]` line. */
 export function ed25519PublicKeyLine(comment = ""): string {

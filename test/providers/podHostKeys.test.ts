@@ -7,6 +7,8 @@
  */
 process.env.RUNPOD_SSH_POLL_INTERVAL_MS = "100";
 process.env.RUNPOD_SSH_PROGRESS_EVERY_MS = "60000";
+// An image that prints no fingerprints is ready after this wait for them (15 s by default).
+process.env.RUNPOD_SSH_HOST_KEY_LOG_WAIT_MS = "1500";
 import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
@@ -28,6 +30,7 @@ let emptyHome: string;
 let publicKey: string;
 let n = 0;
 const progress: string[] = [];
+const warnings: string[] = [];
 
 before(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), "podhostkeys-"));
@@ -39,7 +42,7 @@ before(async () => {
     timings: { provisioningMs: 60, startingMs: 60, sshdStartMs: 100 },
   });
   hosted = await hostProvider("pod", { "runpod:token": emulator.apiKey, "runpod:apiUrl": emulator.url });
-  addProgressSink((m) => progress.push(m));
+  addProgressSink((m, o) => (o.warning ? warnings : progress).push(m));
 });
 after(async () => {
   await emulator.stop();
@@ -92,6 +95,7 @@ function sshCommand(outs: PodOutputs, checking?: HostKeyChecking): string {
     proxyUser: null,
     proxyHost: null,
     hostKeys: outs.hostKeys,
+    unpinned: outs.waitForSsh === false,
   };
   return buildSshCommands(target, { identityFile: path.join(dir, "id"), podId: outs.podId, hostKeyChecking: checking })
     .sshCommand;
@@ -113,6 +117,7 @@ test("create records the pod's own host key; the default command connects at onc
   const { outs } = await created();
   const key = emulatorHostKey(outs.podId);
   assert.deepEqual(outs.hostKeys, [key], "the recorded key is the one the pod's sshd holds");
+  assert.equal(outs.hostKeyProof, "api-log", "a runpod/* image prints its fingerprints, read back over the API");
   assert.equal(outs.knownHostsLine, `[127.0.0.1]:${outs.sshPort} ${key}`);
   const command = sshCommand(outs);
   assert.match(command, /-o StrictHostKeyChecking=yes -o UserKnownHostsFile=\/dev\/null/);
@@ -153,16 +158,15 @@ test("another sshd answering on the recorded port is refused by the pinned comma
     // The impostor would have let the key in: only the pin stopped the command.
     const open = await paste(sshCommand(outs, "off"), "'echo reached-the-impostor'");
     assert.equal(open.stdout.trim(), "reached-the-impostor", open.stderr);
-    // A refresh now trusts what answers, and says that the keys changed while the address stayed the same.
-    progress.length = 0;
-    const read = (await hosted.provider.read(outs.podId, outs)).props as PodOutputs;
-    assert.deepEqual(read.hostKeys, impostor.hostKeys);
-    assert.ok(
-      progress.some((m) =>
-        m.includes(`host keys of pod ${outs.name} (${outs.podId}) at 127.0.0.1:${outs.sshPort} changed`),
-      ),
-      progress.join("\n"),
-    );
+    // A refresh keeps the pin: the key changed at the same address, and the pod's log does not show the new one.
+    warnings.length = 0;
+    await assert.rejects(hosted.provider.read(outs.podId, outs), (e: Error) => {
+      assert.match(e.message, /REMOTE HOST IDENTIFICATION HAS CHANGED/);
+      assert.match(e.message, new RegExp(`Pod ${outs.name} \\(${outs.podId}\\) at 127\\.0\\.0\\.1:${outs.sshPort}`));
+      assert.match(e.message, /the pod's log \(read over the API\) does not show it either/);
+      return true;
+    });
+    assert.deepEqual(warnings, [], "nothing was re-pinned");
   } finally {
     await impostor.stop();
   }
@@ -172,8 +176,12 @@ test("after a reset, refresh reads the new container's key and the pinned comman
   const { id, outs } = await created();
   await emulator.resetPod(id);
   await waitFor(() => emulator.pods()[0]?.status === "RUNNING" && emulator.pods()[0]?.sshdReadyAt !== null);
+  warnings.length = 0;
   const read = (await hosted.provider.read(id, outs)).props as PodOutputs;
   const key = emulatorHostKey(id);
+  assert.equal(read.hostKeyProof, "api-log");
+  assert.equal(warnings.length, 1, warnings.join("\n"));
+  assert.match(warnings[0], new RegExp(`moved from 127\\.0\\.0\\.1:${outs.sshPort} to 127\\.0\\.0\\.1:${read.sshPort} .*now pin the host key read there`));
   assert.notEqual(key, outs.hostKeys[0], "the new container has a new host key");
   assert.deepEqual(read.hostKeys, [key]);
   assert.equal(read.knownHostsLine, `[127.0.0.1]:${read.sshPort} ${key}`);
@@ -198,8 +206,46 @@ test("an update that resets the container (env) records the new key; one that do
 });
 
 test("no key read (waitForSsh: false): empty hostKeys, no known_hosts line, and the commands trust on first use", async () => {
+  warnings.length = 0;
   const unwaited = await created({ waitForSsh: false });
   assert.deepEqual(unwaited.outs.hostKeys, []);
+  assert.equal(unwaited.outs.hostKeyProof, null);
+  assert.ok(warnings.some((w) => w.includes("waitForSsh is false, so no host key was read")), warnings.join("\n"));
   assert.equal(unwaited.outs.knownHostsLine, null);
   assert.match(sshCommand(unwaited.outs), /StrictHostKeyChecking=accept-new/);
+});
+
+test("refresh at the same address with the same key keeps the pin, silently", async () => {
+  const { id, outs } = await created();
+  warnings.length = 0;
+  const read = (await hosted.provider.read(id, outs)).props as PodOutputs;
+  assert.deepEqual(read.hostKeys, outs.hostKeys);
+  assert.equal(read.hostKeyProof, "api-log");
+  assert.deepEqual(warnings, []);
+});
+
+test("an image that prints no fingerprints: first-contact; a restart (same port, new key) fails the refresh until accepted", async () => {
+  const { id, outs } = await created({ image: "nvidia/cuda:12.4.1-base-ubuntu22.04" });
+  assert.equal(outs.hostKeyProof, "first-contact");
+  assert.deepEqual(outs.hostKeys, [emulatorHostKey(id)]);
+  const pod = emulator.pods().find((p) => p.id === id)!;
+  process.kill(pod.sshdPid!, "SIGKILL");
+  await waitFor(() => emulator.pods().find((p) => p.id === id)?.sshdPid === null);
+  const other = await startTestSshServer({ port: outs.sshPort!, authorizedKeys: publicKey });
+  try {
+    await assert.rejects(hosted.provider.read(id, outs), (e: Error) => {
+      assert.match(e.message, /@ {4}WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED! {5}@/);
+      assert.match(e.message, new RegExp(`RUNPOD_SSH_REPIN_HOST_KEY=${id} pulumi refresh`));
+      return true;
+    });
+    process.env.RUNPOD_SSH_REPIN_HOST_KEY = id;
+    warnings.length = 0;
+    const read = (await hosted.provider.read(id, outs)).props as PodOutputs;
+    assert.deepEqual(read.hostKeys, other.hostKeys);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /changed to SHA256:.*RUNPOD_SSH_REPIN_HOST_KEY accepts it, so the commands now pin it/);
+  } finally {
+    delete process.env.RUNPOD_SSH_REPIN_HOST_KEY;
+    await other.stop();
+  }
 });

@@ -10,6 +10,7 @@ interface LogRequest {
   getMessage(): string;
   getUrn(): string;
   getEphemeral(): boolean;
+  getSeverity(): number;
 }
 type LogHandler = (call: { request: LogRequest }, done: (err: unknown, reply?: unknown) => void) => void;
 interface GrpcServer {
@@ -75,6 +76,24 @@ test("with the installed @pulumi/pulumi, a line reaches the engine's Log service
     assert.equal(req.getMessage(), "pod p1: waiting for sshd");
     assert.equal(req.getUrn(), "urn:pulumi:dev::proj::Pod::p1");
     assert.equal(req.getEphemeral(), true);
+  } finally {
+    engine.stop();
+  }
+});
+
+test("a line marked as a warning reaches the engine with severity WARNING (and never as an ephemeral status)", async () => {
+  const engine = await fakeEngine("ok");
+  const { LogSeverity } = loadBesidePulumi("@pulumi/pulumi/proto/engine_pb") as { LogSeverity: Record<string, number> };
+  try {
+    const { logger, reason } = connectEngineLogger(engine.address);
+    assert.ok(logger, reason);
+    logger.log("host key note", { urn: "urn:pulumi:dev::proj::Pod::p1", warning: true, ephemeral: true });
+    logger.log("progress", { urn: "urn:pulumi:dev::proj::Pod::p1" });
+    await until(() => engine.received.length === 2, "the engine got both lines");
+    const [warning, info] = engine.received;
+    assert.equal(warning.getSeverity(), LogSeverity.WARNING);
+    assert.equal(warning.getEphemeral(), false);
+    assert.equal(info.getSeverity(), LogSeverity.INFO);
   } finally {
     engine.stop();
   }

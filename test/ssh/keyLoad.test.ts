@@ -13,19 +13,11 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PublicKeyError, parsePublicKey } from "../../sdk/ssh/publicKey";
+import { mpint, sshString } from "../../sdk/ssh/wire";
 
 let dir: string;
 const real: Record<string, string> = {};
 
-function sshString(bytes: Buffer | string): Buffer {
-  const body = typeof bytes === "string" ? Buffer.from(bytes) : bytes;
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(body.length);
-  return Buffer.concat([length, body]);
-}
-function mpint(magnitude: Buffer): Buffer {
-  return sshString(magnitude[0] & 0x80 ? Buffer.concat([Buffer.from([0]), magnitude]) : magnitude);
-}
 function line(type: string, blob: Buffer, comment = "built"): string {
   return `${type} ${blob.toString("base64")} ${comment}`;
 }

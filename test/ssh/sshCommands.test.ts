@@ -21,6 +21,8 @@ function argv(command: string): string[] {
 
 const ED = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAEBrx8C8JaWMJtWb0N/0pIVpY4VjesWtkXR89Ou+hEW";
 const pinnedTarget: SshTarget = { ...target, hostKeys: [ED] };
+/** No key pinned by choice (`waitForSsh: false`): the commands trust on first use. */
+const unpinned: SshTarget = { ...target, unpinned: true };
 const PINNED_WORDS = [
   "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/dev/null", "-o", "GlobalKnownHostsFile=/dev/null",
   "-o", "HostKeyAlgorithms=ssh-ed25519", "-o", `KnownHostsCommand=/bin/echo [195.26.233.3]:34446 ${ED}`,
@@ -39,7 +41,7 @@ test("default with recorded host keys: pinned, strict, no known-hosts file, the 
   assert.ok(c.sshConfig.endsWith(`\n  HostKeyAlgorithms ssh-ed25519\n  KnownHostsCommand /bin/echo [195.26.233.3]:34446 ${ED}`));
 });
 
-test("explicit accept-new, strict and off ignore the recorded keys; no keys recorded falls back to accept-new", () => {
+test("explicit accept-new, strict and off ignore the recorded keys; no key recorded fails closed unless opted out", () => {
   const accept = buildSshCommands(pinnedTarget, { identityFile: "/k/id", podId: "p", hostKeyChecking: "accept-new" });
   assert.match(accept.sshCommand, /StrictHostKeyChecking=accept-new -o UserKnownHostsFile=\/k\/known_hosts_runpod_p root@/);
   const strict = buildSshCommands(pinnedTarget, { identityFile: "/k/id", podId: "p", hostKeyChecking: "strict" });
@@ -48,7 +50,13 @@ test("explicit accept-new, strict and off ignore the recorded keys; no keys reco
   assert.match(off.sshCommand, /StrictHostKeyChecking=no -o UserKnownHostsFile=\/dev\/null root@/);
   for (const c of [accept, strict, off]) assert.doesNotMatch(c.sshCommand + c.sshConfig, /KnownHostsCommand/);
   const unread = buildSshCommands({ ...target, hostKeys: [] }, { identityFile: "/k/id", podId: "p", hostKeyChecking: "pinned" });
-  assert.match(unread.sshCommand, /StrictHostKeyChecking=accept-new/);
+  assert.deepEqual(argv(unread.sshCommand).slice(5, -1), [
+    "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/dev/null",
+    "-o", "GlobalKnownHostsFile=/dev/null",
+  ]);
+  assert.doesNotMatch(unread.sshCommand + unread.sshConfig, /accept-new/);
+  const optedOut = buildSshCommands({ ...unpinned, hostKeys: [] }, { identityFile: "/k/id", podId: "p" });
+  assert.match(optedOut.sshCommand, /StrictHostKeyChecking=accept-new/);
 });
 
 test("a stopped pod: every command output says why there is none and how to start it", () => {
@@ -62,7 +70,7 @@ test("a stopped pod: every command output says why there is none and how to star
 });
 
 test("ssh uses -p, scp and sftp use -P; IdentitiesOnly and accept-new with a per-pod known-hosts file", () => {
-  const c = buildSshCommands(target, { identityFile: "/keys/pod", podId: "7h9k2m4n6p" });
+  const c = buildSshCommands(unpinned, { identityFile: "/keys/pod", podId: "7h9k2m4n6p" });
   assert.deepEqual(argv(c.sshCommand), [
     "ssh", "-p", "34446", "-i", "/keys/pod", "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=accept-new",
     "-o", "UserKnownHostsFile=/keys/known_hosts_runpod_7h9k2m4n6p", "root@195.26.233.3",
@@ -84,7 +92,7 @@ test("rsync carries --no-owner --no-group and the whole ssh command as one -e ar
 });
 
 test("paths with spaces and ~ are quoted so the shell keeps them whole and still expands ~", () => {
-  const c = buildSshCommands(target, { identityFile: "~/.ssh/runpod key", podId: "p1" });
+  const c = buildSshCommands(unpinned, { identityFile: "~/.ssh/runpod key", podId: "p1" });
   const words = argv(c.sshCommand);
   assert.equal(words[4], `${os.homedir()}/.ssh/runpod key`);
   assert.equal(words[10], `UserKnownHostsFile=~/.ssh/known_hosts_runpod_p1`, "ssh expands ~ in -o values itself");
@@ -95,7 +103,7 @@ test("paths with spaces and ~ are quoted so the shell keeps them whole and still
 });
 
 test("the config block has HostName, Port, User, IdentityFile and IdentitiesOnly yes", () => {
-  const c = buildSshCommands(target, { identityFile: "~/.ssh/runpod key", podId: "p1", hostAlias: "trainer" });
+  const c = buildSshCommands(unpinned, { identityFile: "~/.ssh/runpod key", podId: "p1", hostAlias: "trainer" });
   assert.equal(
     c.sshConfig,
     [

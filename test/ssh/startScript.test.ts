@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PASSWORD_HASH_ENV, startArgs, startScript, type StartScriptOptions } from "../../sdk/ssh/startScript";
+import { hostKeyFingerprint, loggedFingerprints } from "../../sdk/ssh/hostKeyLog";
 
 let dir: string;
 let stubs: string;
@@ -73,4 +74,22 @@ test("the args carry only base64 inside the quotes", () => {
   const args = startArgs(startScript({ installSshd: true, passwordLogin: true, then: { command: `echo "a'b" $X \`id\`` } }));
   const inner = /^bash -c 'echo ([A-Za-z0-9+/=]+) \| base64 -d > \/tmp\/pulumi-runpod-ssh-start\.sh && exec bash \/tmp\/pulumi-runpod-ssh-start\.sh'$/.exec(args);
   assert.ok(inner, args.slice(0, 80));
+});
+
+test("once sshd runs, the bootstrap prints its host keys as Runpod's start script does, and they prove the key", () => {
+  const home = fs.mkdtempSync(path.join(dir, "home-"));
+  const keyDir = path.join(home, "etc-ssh");
+  fs.mkdirSync(keyDir);
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "root@pod", "-f", path.join(keyDir, "ssh_host_ed25519_key")]);
+  execFileSync("ssh-keygen", ["-q", "-t", "ecdsa", "-N", "", "-C", "root@pod", "-f", path.join(keyDir, "ssh_host_ecdsa_key")]);
+  const r = runArgs({ installSshd: true, passwordLogin: false, then: "sleep" }, { PUBLIC_KEY: KEY_A, RUNPOD_SSH_HOST_KEY_DIR: keyDir }, home);
+  const lines = r.stdout.split("\n");
+  const header = lines.indexOf("SSH host keys:");
+  assert.ok(header !== -1, r.stdout);
+  assert.equal(lines[header + 1], `Key: ${keyDir}/ssh_host_ecdsa_key.pub`);
+  assert.match(lines[header + 2], /^256 SHA256:[A-Za-z0-9+/]{43} root@pod \(ECDSA\)$/);
+  assert.equal(lines[header + 3], `Key: ${keyDir}/ssh_host_ed25519_key.pub`);
+  const ed25519 = fs.readFileSync(path.join(keyDir, "ssh_host_ed25519_key.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+  assert.ok(loggedFingerprints(lines)!.includes(hostKeyFingerprint(ed25519)), "the log proves the ed25519 key");
+  assert.match(r.calls, /service ssh start\nsleep infinity\n$/, "printed after sshd started");
 });

@@ -1,0 +1,64 @@
+/**
+ * Proof of a pod's host keys over the authenticated API: the keys read from its sshd (over the network) must be
+ * the ones its start script printed to the container log (`GET /v2/pods/{id}/logs`, HTTPS with the API key; see
+ * ssh/hostKeyLog.ts). A pod whose log shows them is proven ("api-log"). A pod whose log shows other fingerprints
+ * is not ready: something else answers at its address, and nothing is trusted (never a fallback). A pod whose log
+ * shows no block (an image whose start script prints none) is ready once `logWaitMs` passed since the keys were
+ * read, with the keys from first contact ("first-contact", today's pin-at-`up`).
+ *
+ * Why wait at all: the start script prints the block just after sshd starts, and the log reaches the API through
+ * Runpod's log pipeline, so the lines may come after sshd answers. The wait is bounded (15 s by default, within
+ * the readiness deadline); against the emulator the lines were there when the keys were read (see
+ * docs/host-keys.md for the figures).
+ */
+import type { RunpodClient } from "../runpod/client";
+import { hostKeyFingerprint, keysNotLogged, loggedFingerprints } from "../ssh/hostKeyLog";
+
+/** How a pod's pinned host key was proven. */
+export type HostKeyProof = "api-log" | "first-contact";
+
+export interface ProofResult {
+  /** Set when the pod is ready: how its keys are proven. */
+  proof?: HostKeyProof;
+  /** The log shows fingerprints, and a key read from the pod's address is not among them. */
+  disproven?: boolean;
+  /** What was seen, as a clause for messages (empty with a proof). */
+  detail: string;
+}
+
+/** Container log lines read per check (the block is printed once, early; later output may follow it). */
+const LOG_TAIL = 1000;
+
+/** Checks `keys` (`type base64`, read from the pod's sshd) against the pod's log (see the file comment). */
+export async function proveHostKeys(
+  client: RunpodClient,
+  podId: string,
+  keys: readonly string[],
+  wait: { waitedMs: number; logWaitMs: number },
+): Promise<ProofResult> {
+  let lines: string[];
+  try {
+    const entries = await client.getPodLogs(podId, { tail: LOG_TAIL, source: "container", idleMs: 300, maxMs: 2500 });
+    lines = entries.map((e) => e.line);
+  } catch (e) {
+    // An unreadable log proves nothing either way: the same as no block, so the wait for it goes on.
+    lines = [];
+    if (wait.waitedMs >= wait.logWaitMs) {
+      return { proof: "first-contact", detail: `the pod log could not be read (${(e as Error).message})` };
+    }
+    return { detail: `the pod log could not be read yet (${(e as Error).message})` };
+  }
+  const fingerprints = loggedFingerprints(lines);
+  if (fingerprints === undefined) {
+    if (wait.waitedMs >= wait.logWaitMs) return { proof: "first-contact", detail: "" };
+    return { detail: "its host keys were read; waiting for the start script's host-key lines in the pod log" };
+  }
+  const unproven = keysNotLogged(keys, fingerprints);
+  if (unproven.length === 0) return { proof: "api-log", detail: "" };
+  return {
+    disproven: true,
+    detail:
+      `but the host key it presented (${unproven.map(hostKeyFingerprint).join(", ")}) is not one the pod's log ` +
+      `shows (${fingerprints.join(", ") || "no fingerprint"})`,
+  };
+}
