@@ -27,6 +27,8 @@ type Pod struct {
 	GpuId pulumi.StringPtrOutput `pulumi:"gpuId"`
 	// True when the pod has a direct (public IP) SSH path.
 	HasPublicIp pulumi.BoolOutput `pulumi:"hasPublicIp"`
+	// How the pinned host key was proven: "api-log" (the pod's start script printed its fingerprint to the pod log, read over the authenticated API) or "first-contact" (the image prints none: the key read at `pulumi up`); null without a key.
+	HostKeyProof HostKeyProofPtrOutput `pulumi:"hostKeyProof"`
 	// The pod's SSH host public keys (`type base64`, ed25519 first), read from its sshd by a key exchange when it became ready, and again by `pulumi refresh` and after every reset or start. Empty while stopped, without a direct path, with `waitForSsh: false`, or when they could not be read (a warning says so).
 	HostKeys pulumi.StringArrayOutput `pulumi:"hostKeys"`
 	// The pinned host key as a `known_hosts` line for the direct path, `[host]:port type base64` (the bare host on port 22), or null when there is none. Append it to a known-hosts file for clients older than OpenSSH 8.5.
@@ -115,6 +117,8 @@ type podArgs struct {
 	GlobalNetworking *bool `pulumi:"globalNetworking"`
 	// GPU pod: the GPU type(s) and count. Exactly one of `gpu` and `cpu`. Replaces.
 	Gpu *PodGpu `pulumi:"gpu"`
+	// How the commands built on this pod check its host key (SshPod passes its own). "pinned" (default): the pod is ready only once its host key was read (and, when its start script prints fingerprints, proven by its log over the API); the wait fails at the readiness deadline otherwise, never falling back. Any other value lets a pod whose key cannot be read be ready without one, with a WARNING. No API call on change.
+	HostKeyChecking *HostKeyChecking `pulumi:"hostKeyChecking"`
 	// Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
 	Image *string `pulumi:"image"`
 	// Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
@@ -139,7 +143,7 @@ type podArgs struct {
 	StartSsh *bool `pulumi:"startSsh"`
 	// A Runpod template to start from (its settings apply first; these args override them). Default: none. Replaces.
 	TemplateId *string `pulumi:"templateId"`
-	// Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change.
+	// Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
 	WaitForSsh *bool `pulumi:"waitForSsh"`
 }
 
@@ -165,6 +169,8 @@ type PodArgs struct {
 	GlobalNetworking pulumi.BoolPtrInput
 	// GPU pod: the GPU type(s) and count. Exactly one of `gpu` and `cpu`. Replaces.
 	Gpu PodGpuPtrInput
+	// How the commands built on this pod check its host key (SshPod passes its own). "pinned" (default): the pod is ready only once its host key was read (and, when its start script prints fingerprints, proven by its log over the API); the wait fails at the readiness deadline otherwise, never falling back. Any other value lets a pod whose key cannot be read be ready without one, with a WARNING. No API call on change.
+	HostKeyChecking HostKeyCheckingPtrInput
 	// Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
 	Image pulumi.StringPtrInput
 	// Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
@@ -189,7 +195,7 @@ type PodArgs struct {
 	StartSsh pulumi.BoolPtrInput
 	// A Runpod template to start from (its settings apply first; these args override them). Default: none. Replaces.
 	TemplateId pulumi.StringPtrInput
-	// Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change.
+	// Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
 	WaitForSsh pulumi.BoolPtrInput
 }
 
@@ -258,6 +264,11 @@ func (o PodOutput) GpuId() pulumi.StringPtrOutput {
 // True when the pod has a direct (public IP) SSH path.
 func (o PodOutput) HasPublicIp() pulumi.BoolOutput {
 	return o.ApplyT(func(v *Pod) pulumi.BoolOutput { return v.HasPublicIp }).(pulumi.BoolOutput)
+}
+
+// How the pinned host key was proven: "api-log" (the pod's start script printed its fingerprint to the pod log, read over the authenticated API) or "first-contact" (the image prints none: the key read at `pulumi up`); null without a key.
+func (o PodOutput) HostKeyProof() HostKeyProofPtrOutput {
+	return o.ApplyT(func(v *Pod) HostKeyProofPtrOutput { return v.HostKeyProof }).(HostKeyProofPtrOutput)
 }
 
 // The pod's SSH host public keys (`type base64`, ed25519 first), read from its sshd by a key exchange when it became ready, and again by `pulumi refresh` and after every reset or start. Empty while stopped, without a direct path, with `waitForSsh: false`, or when they could not be read (a warning says so).

@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// How the commands treat the pod's host key.
+// The values of PodArgs.hostKeyChecking.
 type HostKeyChecking string
 
 const (
@@ -19,6 +19,257 @@ const (
 	HostKeyCheckingStrict    = HostKeyChecking("strict")
 	HostKeyCheckingOff       = HostKeyChecking("off")
 )
+
+func (HostKeyChecking) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostKeyChecking)(nil)).Elem()
+}
+
+func (e HostKeyChecking) ToHostKeyCheckingOutput() HostKeyCheckingOutput {
+	return pulumi.ToOutput(e).(HostKeyCheckingOutput)
+}
+
+func (e HostKeyChecking) ToHostKeyCheckingOutputWithContext(ctx context.Context) HostKeyCheckingOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(HostKeyCheckingOutput)
+}
+
+func (e HostKeyChecking) ToHostKeyCheckingPtrOutput() HostKeyCheckingPtrOutput {
+	return e.ToHostKeyCheckingPtrOutputWithContext(context.Background())
+}
+
+func (e HostKeyChecking) ToHostKeyCheckingPtrOutputWithContext(ctx context.Context) HostKeyCheckingPtrOutput {
+	return HostKeyChecking(e).ToHostKeyCheckingOutputWithContext(ctx).ToHostKeyCheckingPtrOutputWithContext(ctx)
+}
+
+func (e HostKeyChecking) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e HostKeyChecking) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e HostKeyChecking) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e HostKeyChecking) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type HostKeyCheckingOutput struct{ *pulumi.OutputState }
+
+func (HostKeyCheckingOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostKeyChecking)(nil)).Elem()
+}
+
+func (o HostKeyCheckingOutput) ToHostKeyCheckingOutput() HostKeyCheckingOutput {
+	return o
+}
+
+func (o HostKeyCheckingOutput) ToHostKeyCheckingOutputWithContext(ctx context.Context) HostKeyCheckingOutput {
+	return o
+}
+
+func (o HostKeyCheckingOutput) ToHostKeyCheckingPtrOutput() HostKeyCheckingPtrOutput {
+	return o.ToHostKeyCheckingPtrOutputWithContext(context.Background())
+}
+
+func (o HostKeyCheckingOutput) ToHostKeyCheckingPtrOutputWithContext(ctx context.Context) HostKeyCheckingPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v HostKeyChecking) *HostKeyChecking {
+		return &v
+	}).(HostKeyCheckingPtrOutput)
+}
+
+func (o HostKeyCheckingOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o HostKeyCheckingOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e HostKeyChecking) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o HostKeyCheckingOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o HostKeyCheckingOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e HostKeyChecking) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type HostKeyCheckingPtrOutput struct{ *pulumi.OutputState }
+
+func (HostKeyCheckingPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**HostKeyChecking)(nil)).Elem()
+}
+
+func (o HostKeyCheckingPtrOutput) ToHostKeyCheckingPtrOutput() HostKeyCheckingPtrOutput {
+	return o
+}
+
+func (o HostKeyCheckingPtrOutput) ToHostKeyCheckingPtrOutputWithContext(ctx context.Context) HostKeyCheckingPtrOutput {
+	return o
+}
+
+func (o HostKeyCheckingPtrOutput) Elem() HostKeyCheckingOutput {
+	return o.ApplyT(func(v *HostKeyChecking) HostKeyChecking {
+		if v != nil {
+			return *v
+		}
+		var ret HostKeyChecking
+		return ret
+	}).(HostKeyCheckingOutput)
+}
+
+func (o HostKeyCheckingPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o HostKeyCheckingPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *HostKeyChecking) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// HostKeyCheckingInput is an input type that accepts values of the HostKeyChecking enum
+// A concrete instance of `HostKeyCheckingInput` can be one of the following:
+//
+//	HostKeyCheckingPinned
+//	HostKeyCheckingAcceptNew
+//	HostKeyCheckingStrict
+//	HostKeyCheckingOff
+type HostKeyCheckingInput interface {
+	pulumi.Input
+
+	ToHostKeyCheckingOutput() HostKeyCheckingOutput
+	ToHostKeyCheckingOutputWithContext(context.Context) HostKeyCheckingOutput
+}
+
+var hostKeyCheckingPtrType = reflect.TypeOf((**HostKeyChecking)(nil)).Elem()
+
+type HostKeyCheckingPtrInput interface {
+	pulumi.Input
+
+	ToHostKeyCheckingPtrOutput() HostKeyCheckingPtrOutput
+	ToHostKeyCheckingPtrOutputWithContext(context.Context) HostKeyCheckingPtrOutput
+}
+
+type hostKeyCheckingPtr string
+
+func HostKeyCheckingPtr(v string) HostKeyCheckingPtrInput {
+	return (*hostKeyCheckingPtr)(&v)
+}
+
+func (*hostKeyCheckingPtr) ElementType() reflect.Type {
+	return hostKeyCheckingPtrType
+}
+
+func (in *hostKeyCheckingPtr) ToHostKeyCheckingPtrOutput() HostKeyCheckingPtrOutput {
+	return pulumi.ToOutput(in).(HostKeyCheckingPtrOutput)
+}
+
+func (in *hostKeyCheckingPtr) ToHostKeyCheckingPtrOutputWithContext(ctx context.Context) HostKeyCheckingPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(HostKeyCheckingPtrOutput)
+}
+
+// The values of Pod.hostKeyProof.
+type HostKeyProof string
+
+const (
+	HostKeyProofApiLog       = HostKeyProof("api-log")
+	HostKeyProofFirstContact = HostKeyProof("first-contact")
+)
+
+type HostKeyProofOutput struct{ *pulumi.OutputState }
+
+func (HostKeyProofOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*HostKeyProof)(nil)).Elem()
+}
+
+func (o HostKeyProofOutput) ToHostKeyProofOutput() HostKeyProofOutput {
+	return o
+}
+
+func (o HostKeyProofOutput) ToHostKeyProofOutputWithContext(ctx context.Context) HostKeyProofOutput {
+	return o
+}
+
+func (o HostKeyProofOutput) ToHostKeyProofPtrOutput() HostKeyProofPtrOutput {
+	return o.ToHostKeyProofPtrOutputWithContext(context.Background())
+}
+
+func (o HostKeyProofOutput) ToHostKeyProofPtrOutputWithContext(ctx context.Context) HostKeyProofPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v HostKeyProof) *HostKeyProof {
+		return &v
+	}).(HostKeyProofPtrOutput)
+}
+
+func (o HostKeyProofOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o HostKeyProofOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e HostKeyProof) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o HostKeyProofOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o HostKeyProofOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e HostKeyProof) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type HostKeyProofPtrOutput struct{ *pulumi.OutputState }
+
+func (HostKeyProofPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**HostKeyProof)(nil)).Elem()
+}
+
+func (o HostKeyProofPtrOutput) ToHostKeyProofPtrOutput() HostKeyProofPtrOutput {
+	return o
+}
+
+func (o HostKeyProofPtrOutput) ToHostKeyProofPtrOutputWithContext(ctx context.Context) HostKeyProofPtrOutput {
+	return o
+}
+
+func (o HostKeyProofPtrOutput) Elem() HostKeyProofOutput {
+	return o.ApplyT(func(v *HostKeyProof) HostKeyProof {
+		if v != nil {
+			return *v
+		}
+		var ret HostKeyProof
+		return ret
+	}).(HostKeyProofOutput)
+}
+
+func (o HostKeyProofPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o HostKeyProofPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *HostKeyProof) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
 
 // Where the pod runs: Secure Cloud (always a public IP) or Community Cloud (may have none).
 type PodCloud string
@@ -195,8 +446,14 @@ const (
 )
 
 func init() {
+	pulumi.RegisterInputType(reflect.TypeOf((*HostKeyCheckingInput)(nil)).Elem(), HostKeyChecking("pinned"))
+	pulumi.RegisterInputType(reflect.TypeOf((*HostKeyCheckingPtrInput)(nil)).Elem(), HostKeyChecking("pinned"))
 	pulumi.RegisterInputType(reflect.TypeOf((*PodCloudInput)(nil)).Elem(), PodCloud("SECURE"))
 	pulumi.RegisterInputType(reflect.TypeOf((*PodCloudPtrInput)(nil)).Elem(), PodCloud("SECURE"))
+	pulumi.RegisterOutputType(HostKeyCheckingOutput{})
+	pulumi.RegisterOutputType(HostKeyCheckingPtrOutput{})
+	pulumi.RegisterOutputType(HostKeyProofOutput{})
+	pulumi.RegisterOutputType(HostKeyProofPtrOutput{})
 	pulumi.RegisterOutputType(PodCloudOutput{})
 	pulumi.RegisterOutputType(PodCloudPtrOutput{})
 }

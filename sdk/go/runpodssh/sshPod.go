@@ -26,6 +26,8 @@ type SshPod struct {
 	Fingerprint pulumi.StringOutput `pulumi:"fingerprint"`
 	// Public IP of the direct path (null with proxy-only access).
 	Host pulumi.StringPtrOutput `pulumi:"host"`
+	// How the pinned host key was proven: "api-log" (the pod's start script printed its fingerprint, read from the pod log over the authenticated API; Runpod images and `sshdMode: "bootstrap"`) or "first-contact" (the image prints none: the key read at `pulumi up`); null without a key.
+	HostKeyProof HostKeyProofPtrOutput `pulumi:"hostKeyProof"`
 	// The pod's SSH host keys (`type base64`, ed25519 first) as read from its sshd; empty when not read.
 	HostKeys pulumi.StringArrayOutput `pulumi:"hostKeys"`
 	// The private-key path the commands use.
@@ -36,7 +38,7 @@ type SshPod struct {
 	Password pulumi.StringPtrOutput `pulumi:"password"`
 	// Password mode: `scp -P PORT` prefix.
 	PasswordScpCommand pulumi.StringPtrOutput `pulumi:"passwordScpCommand"`
-	// Password mode: `ssh root@IP -p PORT` (asks for the password).
+	// Password mode: `ssh -p PORT <host-key options> root@IP` (asks for the password).
 	PasswordSshCommand pulumi.StringPtrOutput `pulumi:"passwordSshCommand"`
 	// The Runpod pod id.
 	PodId pulumi.StringOutput `pulumi:"podId"`
@@ -110,7 +112,7 @@ type sshPodArgs struct {
 	Gpu *PodGpu `pulumi:"gpu"`
 	// The `Host` name in `sshConfig`. Default `<name>`.
 	HostAlias *string `pulumi:"hostAlias"`
-	// Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); when no key was read (`waitForSsh: false`, or an sshd without curve25519 key exchange) it falls back to "accept-new". "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
+	// Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven. "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
 	HostKeyChecking *HostKeyChecking `pulumi:"hostKeyChecking"`
 	// Path of the private key the output commands use (`-i`). Default: `privateKeyFile` when set, else `~/.ssh/runpod-<stack>-<name>` for a generated key, else `~/.ssh/id_ed25519`. Changes outputs only.
 	IdentityFile *string `pulumi:"identityFile"`
@@ -148,7 +150,7 @@ type sshPodArgs struct {
 	StartSsh *bool `pulumi:"startSsh"`
 	// A Runpod template to start from (its settings apply first; these args override them). Default: none. Replaces.
 	TemplateId *string `pulumi:"templateId"`
-	// Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change.
+	// Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
 	WaitForSsh *bool `pulumi:"waitForSsh"`
 }
 
@@ -178,7 +180,7 @@ type SshPodArgs struct {
 	Gpu PodGpuPtrInput
 	// The `Host` name in `sshConfig`. Default `<name>`.
 	HostAlias *string
-	// Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); when no key was read (`waitForSsh: false`, or an sshd without curve25519 key exchange) it falls back to "accept-new". "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
+	// Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven. "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
 	HostKeyChecking *HostKeyChecking
 	// Path of the private key the output commands use (`-i`). Default: `privateKeyFile` when set, else `~/.ssh/runpod-<stack>-<name>` for a generated key, else `~/.ssh/id_ed25519`. Changes outputs only.
 	IdentityFile *string
@@ -216,7 +218,7 @@ type SshPodArgs struct {
 	StartSsh pulumi.BoolPtrInput
 	// A Runpod template to start from (its settings apply first; these args override them). Default: none. Replaces.
 	TemplateId pulumi.StringPtrInput
-	// Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change.
+	// Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
 	WaitForSsh pulumi.BoolPtrInput
 }
 
@@ -272,6 +274,11 @@ func (o SshPodOutput) Host() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SshPod) pulumi.StringPtrOutput { return v.Host }).(pulumi.StringPtrOutput)
 }
 
+// How the pinned host key was proven: "api-log" (the pod's start script printed its fingerprint, read from the pod log over the authenticated API; Runpod images and `sshdMode: "bootstrap"`) or "first-contact" (the image prints none: the key read at `pulumi up`); null without a key.
+func (o SshPodOutput) HostKeyProof() HostKeyProofPtrOutput {
+	return o.ApplyT(func(v *SshPod) HostKeyProofPtrOutput { return v.HostKeyProof }).(HostKeyProofPtrOutput)
+}
+
 // The pod's SSH host keys (`type base64`, ed25519 first) as read from its sshd; empty when not read.
 func (o SshPodOutput) HostKeys() pulumi.StringArrayOutput {
 	return o.ApplyT(func(v *SshPod) pulumi.StringArrayOutput { return v.HostKeys }).(pulumi.StringArrayOutput)
@@ -297,7 +304,7 @@ func (o SshPodOutput) PasswordScpCommand() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SshPod) pulumi.StringPtrOutput { return v.PasswordScpCommand }).(pulumi.StringPtrOutput)
 }
 
-// Password mode: `ssh root@IP -p PORT` (asks for the password).
+// Password mode: `ssh -p PORT <host-key options> root@IP` (asks for the password).
 func (o SshPodOutput) PasswordSshCommand() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SshPod) pulumi.StringPtrOutput { return v.PasswordSshCommand }).(pulumi.StringPtrOutput)
 }

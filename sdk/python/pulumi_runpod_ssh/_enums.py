@@ -8,6 +8,7 @@ from enum import Enum
 
 __all__ = [
     'HostKeyChecking',
+    'HostKeyProof',
     'PodCloud',
     'SshdMode',
 ]
@@ -16,12 +17,21 @@ __all__ = [
 @pulumi.type_token("runpod-ssh:index:HostKeyChecking")
 class HostKeyChecking(_builtins.str, Enum):
     """
-    How the commands treat the pod's host key.
+    The values of PodArgs.hostKeyChecking.
     """
     PINNED = "pinned"
     ACCEPT_NEW = "accept-new"
     STRICT = "strict"
     OFF = "off"
+
+
+@pulumi.type_token("runpod-ssh:index:HostKeyProof")
+class HostKeyProof(_builtins.str, Enum):
+    """
+    The values of Pod.hostKeyProof.
+    """
+    API_LOG = "api-log"
+    FIRST_CONTACT = "first-contact"
 
 
 @pulumi.type_token("runpod-ssh:index:PodCloud")

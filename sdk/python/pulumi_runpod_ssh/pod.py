@@ -31,6 +31,7 @@ class PodArgs:
                  env: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  global_networking: pulumi.Input[Optional[_builtins.bool]] = None,
                  gpu: pulumi.Input[Optional['PodGpuArgs']] = None,
+                 host_key_checking: pulumi.Input[Optional['HostKeyChecking']] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  mounts: pulumi.Input[Optional['PodMountsArgs']] = None,
@@ -57,6 +58,7 @@ class PodArgs:
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] env: Environment variables (string values; at most 50 including the ones this package adds). Each `NAME=value` is at most 131072 bytes and env plus `args` at most 1 MiB (Linux's limits on what a container's first process receives; see the README). Never put secrets you cannot afford to show here: Runpod returns env in full to anyone with the API key. Updating resets the container; the SSH key variables are always kept.
         :param pulumi.Input[_builtins.bool] global_networking: Private networking across data centers (NVIDIA GPUs only). Default false. Updates in place (removing it sets false); applies on the next start.
         :param pulumi.Input['PodGpuArgs'] gpu: GPU pod: the GPU type(s) and count. Exactly one of `gpu` and `cpu`. Replaces.
+        :param pulumi.Input['HostKeyChecking'] host_key_checking: How the commands built on this pod check its host key (SshPod passes its own). "pinned" (default): the pod is ready only once its host key was read (and, when its start script prints fingerprints, proven by its log over the API); the wait fails at the readiness deadline otherwise, never falling back. Any other value lets a pod whose key cannot be read be ready without one, with a WARNING. No API call on change.
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
         :param pulumi.Input['PodMountsArgs'] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
@@ -69,7 +71,7 @@ class PodArgs:
         :param pulumi.Input[_builtins.bool] start_jupyter: Start JupyterLab (images that support it; expose `8888/http`). Default false. Create-time only: replaces.
         :param pulumi.Input[_builtins.bool] start_ssh: Ask Runpod to inject the account's registered keys as `PUBLIC_KEY` (when `sshPublicKeys` does not set it). Default true. Create-time only: replaces.
         :param pulumi.Input[_builtins.str] template_id: A Runpod template to start from (its settings apply first; these args override them). Default: none. Replaces.
-        :param pulumi.Input[_builtins.bool] wait_for_ssh: Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change.
+        :param pulumi.Input[_builtins.bool] wait_for_ssh: Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
         """
         if allow_proxy_only is not None:
             pulumi.set(__self__, "allow_proxy_only", allow_proxy_only)
@@ -91,6 +93,8 @@ class PodArgs:
             pulumi.set(__self__, "global_networking", global_networking)
         if gpu is not None:
             pulumi.set(__self__, "gpu", gpu)
+        if host_key_checking is not None:
+            pulumi.set(__self__, "host_key_checking", host_key_checking)
         if image is not None:
             pulumi.set(__self__, "image", image)
         if keep_on_failure is not None:
@@ -237,6 +241,18 @@ class PodArgs:
     @gpu.setter
     def gpu(self, value: pulumi.Input[Optional['PodGpuArgs']]):
         pulumi.set(self, "gpu", value)
+
+    @_builtins.property
+    @pulumi.getter(name="hostKeyChecking")
+    def host_key_checking(self) -> pulumi.Input[Optional['HostKeyChecking']]:
+        """
+        How the commands built on this pod check its host key (SshPod passes its own). "pinned" (default): the pod is ready only once its host key was read (and, when its start script prints fingerprints, proven by its log over the API); the wait fails at the readiness deadline otherwise, never falling back. Any other value lets a pod whose key cannot be read be ready without one, with a WARNING. No API call on change.
+        """
+        return pulumi.get(self, "host_key_checking")
+
+    @host_key_checking.setter
+    def host_key_checking(self, value: pulumi.Input[Optional['HostKeyChecking']]):
+        pulumi.set(self, "host_key_checking", value)
 
     @_builtins.property
     @pulumi.getter
@@ -386,7 +402,7 @@ class PodArgs:
     @pulumi.getter(name="waitForSsh")
     def wait_for_ssh(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change.
+        Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
         """
         return pulumi.get(self, "wait_for_ssh")
 
@@ -411,6 +427,7 @@ class Pod(pulumi.CustomResource):
                  env: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  global_networking: pulumi.Input[Optional[_builtins.bool]] = None,
                  gpu: pulumi.Input[Optional[Union['PodGpuArgs', 'PodGpuArgsDict']]] = None,
+                 host_key_checking: pulumi.Input[Optional['HostKeyChecking']] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  mounts: pulumi.Input[Optional[Union['PodMountsArgs', 'PodMountsArgsDict']]] = None,
@@ -440,6 +457,7 @@ class Pod(pulumi.CustomResource):
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] env: Environment variables (string values; at most 50 including the ones this package adds). Each `NAME=value` is at most 131072 bytes and env plus `args` at most 1 MiB (Linux's limits on what a container's first process receives; see the README). Never put secrets you cannot afford to show here: Runpod returns env in full to anyone with the API key. Updating resets the container; the SSH key variables are always kept.
         :param pulumi.Input[_builtins.bool] global_networking: Private networking across data centers (NVIDIA GPUs only). Default false. Updates in place (removing it sets false); applies on the next start.
         :param pulumi.Input[Union['PodGpuArgs', 'PodGpuArgsDict']] gpu: GPU pod: the GPU type(s) and count. Exactly one of `gpu` and `cpu`. Replaces.
+        :param pulumi.Input['HostKeyChecking'] host_key_checking: How the commands built on this pod check its host key (SshPod passes its own). "pinned" (default): the pod is ready only once its host key was read (and, when its start script prints fingerprints, proven by its log over the API); the wait fails at the readiness deadline otherwise, never falling back. Any other value lets a pod whose key cannot be read be ready without one, with a WARNING. No API call on change.
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
         :param pulumi.Input[Union['PodMountsArgs', 'PodMountsArgsDict']] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
@@ -452,7 +470,7 @@ class Pod(pulumi.CustomResource):
         :param pulumi.Input[_builtins.bool] start_jupyter: Start JupyterLab (images that support it; expose `8888/http`). Default false. Create-time only: replaces.
         :param pulumi.Input[_builtins.bool] start_ssh: Ask Runpod to inject the account's registered keys as `PUBLIC_KEY` (when `sshPublicKeys` does not set it). Default true. Create-time only: replaces.
         :param pulumi.Input[_builtins.str] template_id: A Runpod template to start from (its settings apply first; these args override them). Default: none. Replaces.
-        :param pulumi.Input[_builtins.bool] wait_for_ssh: Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change.
+        :param pulumi.Input[_builtins.bool] wait_for_ssh: Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
         """
         ...
     @overload
@@ -488,6 +506,7 @@ class Pod(pulumi.CustomResource):
                  env: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  global_networking: pulumi.Input[Optional[_builtins.bool]] = None,
                  gpu: pulumi.Input[Optional[Union['PodGpuArgs', 'PodGpuArgsDict']]] = None,
+                 host_key_checking: pulumi.Input[Optional['HostKeyChecking']] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  mounts: pulumi.Input[Optional[Union['PodMountsArgs', 'PodMountsArgsDict']]] = None,
@@ -520,6 +539,7 @@ class Pod(pulumi.CustomResource):
             __props__.__dict__["env"] = env
             __props__.__dict__["global_networking"] = global_networking
             __props__.__dict__["gpu"] = gpu
+            __props__.__dict__["host_key_checking"] = host_key_checking
             __props__.__dict__["image"] = image
             __props__.__dict__["keep_on_failure"] = keep_on_failure
             __props__.__dict__["mounts"] = mounts
@@ -538,6 +558,7 @@ class Pod(pulumi.CustomResource):
             __props__.__dict__["gpu_count"] = None
             __props__.__dict__["gpu_id"] = None
             __props__.__dict__["has_public_ip"] = None
+            __props__.__dict__["host_key_proof"] = None
             __props__.__dict__["host_keys"] = None
             __props__.__dict__["known_hosts_line"] = None
             __props__.__dict__["pod_id"] = None
@@ -575,6 +596,7 @@ class Pod(pulumi.CustomResource):
         __props__.__dict__["gpu_count"] = None
         __props__.__dict__["gpu_id"] = None
         __props__.__dict__["has_public_ip"] = None
+        __props__.__dict__["host_key_proof"] = None
         __props__.__dict__["host_keys"] = None
         __props__.__dict__["known_hosts_line"] = None
         __props__.__dict__["name"] = None
@@ -640,6 +662,14 @@ class Pod(pulumi.CustomResource):
         True when the pod has a direct (public IP) SSH path.
         """
         return pulumi.get(self, "has_public_ip")
+
+    @_builtins.property
+    @pulumi.getter(name="hostKeyProof")
+    def host_key_proof(self) -> pulumi.Output[Optional['HostKeyProof']]:
+        """
+        How the pinned host key was proven: "api-log" (the pod's start script printed its fingerprint to the pod log, read over the authenticated API) or "first-contact" (the image prints none: the key read at `pulumi up`); null without a key.
+        """
+        return pulumi.get(self, "host_key_proof")
 
     @_builtins.property
     @pulumi.getter(name="hostKeys")

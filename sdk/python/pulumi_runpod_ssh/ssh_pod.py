@@ -70,7 +70,7 @@ class SshPodArgs:
         :param pulumi.Input[_builtins.bool] global_networking: Private networking across data centers (NVIDIA GPUs only). Default false. Updates in place (removing it sets false); applies on the next start.
         :param pulumi.Input['PodGpuArgs'] gpu: GPU pod: the GPU type(s) and count. Exactly one of `gpu` and `cpu`. Replaces.
         :param _builtins.str host_alias: The `Host` name in `sshConfig`. Default `<name>`.
-        :param 'HostKeyChecking' host_key_checking: Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); when no key was read (`waitForSsh: false`, or an sshd without curve25519 key exchange) it falls back to "accept-new". "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
+        :param 'HostKeyChecking' host_key_checking: Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven. "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
         :param _builtins.str identity_file: Path of the private key the output commands use (`-i`). Default: `privateKeyFile` when set, else `~/.ssh/runpod-<stack>-<name>` for a generated key, else `~/.ssh/id_ed25519`. Changes outputs only.
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
@@ -89,7 +89,7 @@ class SshPodArgs:
         :param pulumi.Input[_builtins.bool] start_jupyter: Start JupyterLab (images that support it; expose `8888/http`). Default false. Create-time only: replaces.
         :param pulumi.Input[_builtins.bool] start_ssh: Ask Runpod to inject the account's registered keys as `PUBLIC_KEY` (when `sshPublicKeys` does not set it). Default true. Create-time only: replaces.
         :param pulumi.Input[_builtins.str] template_id: A Runpod template to start from (its settings apply first; these args override them). Default: none. Replaces.
-        :param pulumi.Input[_builtins.bool] wait_for_ssh: Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change.
+        :param pulumi.Input[_builtins.bool] wait_for_ssh: Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
         """
         if allow_proxy_only is not None:
             pulumi.set(__self__, "allow_proxy_only", allow_proxy_only)
@@ -304,7 +304,7 @@ class SshPodArgs:
     @pulumi.getter(name="hostKeyChecking")
     def host_key_checking(self) -> Optional['HostKeyChecking']:
         """
-        Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); when no key was read (`waitForSsh: false`, or an sshd without curve25519 key exchange) it falls back to "accept-new". "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
+        Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven. "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
         """
         return pulumi.get(self, "host_key_checking")
 
@@ -532,7 +532,7 @@ class SshPodArgs:
     @pulumi.getter(name="waitForSsh")
     def wait_for_ssh(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
-        Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change.
+        Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
         """
         return pulumi.get(self, "wait_for_ssh")
 
@@ -602,7 +602,7 @@ class SshPod(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.bool] global_networking: Private networking across data centers (NVIDIA GPUs only). Default false. Updates in place (removing it sets false); applies on the next start.
         :param pulumi.Input[Union['PodGpuArgs', 'PodGpuArgsDict']] gpu: GPU pod: the GPU type(s) and count. Exactly one of `gpu` and `cpu`. Replaces.
         :param _builtins.str host_alias: The `Host` name in `sshConfig`. Default `<name>`.
-        :param 'HostKeyChecking' host_key_checking: Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); when no key was read (`waitForSsh: false`, or an sshd without curve25519 key exchange) it falls back to "accept-new". "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
+        :param 'HostKeyChecking' host_key_checking: Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven. "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
         :param _builtins.str identity_file: Path of the private key the output commands use (`-i`). Default: `privateKeyFile` when set, else `~/.ssh/runpod-<stack>-<name>` for a generated key, else `~/.ssh/id_ed25519`. Changes outputs only.
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
@@ -621,7 +621,7 @@ class SshPod(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.bool] start_jupyter: Start JupyterLab (images that support it; expose `8888/http`). Default false. Create-time only: replaces.
         :param pulumi.Input[_builtins.bool] start_ssh: Ask Runpod to inject the account's registered keys as `PUBLIC_KEY` (when `sshPublicKeys` does not set it). Default true. Create-time only: replaces.
         :param pulumi.Input[_builtins.str] template_id: A Runpod template to start from (its settings apply first; these args override them). Default: none. Replaces.
-        :param pulumi.Input[_builtins.bool] wait_for_ssh: Wait for an SSH banner before `pulumi up` moves on. Default true. No API call on change.
+        :param pulumi.Input[_builtins.bool] wait_for_ssh: Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
         """
         ...
     @overload
@@ -730,6 +730,7 @@ class SshPod(pulumi.ComponentResource):
             __props__.__dict__["connection"] = None
             __props__.__dict__["fingerprint"] = None
             __props__.__dict__["host"] = None
+            __props__.__dict__["host_key_proof"] = None
             __props__.__dict__["host_keys"] = None
             __props__.__dict__["known_hosts_line"] = None
             __props__.__dict__["password"] = None
@@ -781,6 +782,14 @@ class SshPod(pulumi.ComponentResource):
         return pulumi.get(self, "host")
 
     @_builtins.property
+    @pulumi.getter(name="hostKeyProof")
+    def host_key_proof(self) -> pulumi.Output[Optional['HostKeyProof']]:
+        """
+        How the pinned host key was proven: "api-log" (the pod's start script printed its fingerprint, read from the pod log over the authenticated API; Runpod images and `sshdMode: "bootstrap"`) or "first-contact" (the image prints none: the key read at `pulumi up`); null without a key.
+        """
+        return pulumi.get(self, "host_key_proof")
+
+    @_builtins.property
     @pulumi.getter(name="hostKeys")
     def host_keys(self) -> pulumi.Output[Sequence[_builtins.str]]:
         """
@@ -824,7 +833,7 @@ class SshPod(pulumi.ComponentResource):
     @pulumi.getter(name="passwordSshCommand")
     def password_ssh_command(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
-        Password mode: `ssh root@IP -p PORT` (asks for the password).
+        Password mode: `ssh -p PORT <host-key options> root@IP` (asks for the password).
         """
         return pulumi.get(self, "password_ssh_command")
 
