@@ -37,7 +37,7 @@ const POD = { image: "runpod/pytorch:2.4.0", gpu: { ids: ["NVIDIA GeForce RTX 40
 /** The scenarios: SshKeys by name, and SshPods (whose `sshKey` names one of the keys). */
 interface Scenarios {
   keys: Record<string, Record<string, unknown>>;
-  pods: Record<string, Record<string, unknown>>;
+  pods: Record<string, Record<string, unknown> & { sshKey?: string }>;
 }
 
 /**
@@ -83,7 +83,7 @@ function yamlProgram(list: Scenarios): string {
     for (const o of OUTPUTS.SshKey) outputs[`${name}__${o}`] = `\${${name}.${o}}`;
   }
   for (const [name, { sshKey, ...args }] of Object.entries(list.pods)) {
-    const properties = sshKey ? { ...args, sshKey: `\${${String(sshKey)}}` } : args;
+    const properties = sshKey ? { ...args, sshKey: `\${${sshKey}}` } : args;
     resources[name] = { type: "runpod-ssh:index:SshPod", properties };
     for (const o of OUTPUTS.SshPod) outputs[`${name}__${o}`] = `\${${name}.${o}}`;
   }
@@ -222,7 +222,7 @@ function expectedSecrets(list: Scenarios): string[] {
   const secret: string[] = [];
   for (const [name, args] of Object.entries(list.keys)) if (args.publicKey === undefined) secret.push(`${name}__privateKeyOpenssh`);
   for (const [name, args] of Object.entries(list.pods)) {
-    const key = args.sshKey === undefined ? {} : list.keys[String(args.sshKey)];
+    const key = args.sshKey === undefined ? {} : list.keys[args.sshKey];
     if (key.publicKey === undefined) secret.push(`${name}__privateKeyOpenssh`, `${name}__connection`);
   }
   return secret.sort();
@@ -233,7 +233,7 @@ test("parity matrix: every output and its secretness agree between the TypeScrip
   const results: Partial<Record<Route, RouteResult>> = {};
   for (const route of ["typescript", "yaml", "python"] as const) {
     results[route] = await runRoute(route, list);
-    t.diagnostic(`${route} route: up, outputs, destroy of ${Object.keys(list.pods).length} pods in ${results[route]!.ms} ms`);
+    t.diagnostic(`${route} route: up, outputs, destroy of ${Object.keys(list.pods).length} pods in ${results[route].ms} ms`);
   }
   const ts = results.typescript!;
   const names = expectedNames(list);
