@@ -43,7 +43,8 @@ interface Scenarios {
 /**
  * The matrix. Generated key per pod (`own`), one generated key shared by two pods (`fleet0`, `fleet1`: a
  * resource reference on the plugin route), a key the user brings (`byo`, SshKey with `publicKey`), a paused pod
- * (`paused`, `running: false`). Bad input is BAD_INPUT below (a preview that fails).
+ * (`paused`, `running: false`), password login on top of the key (`password`). Bad input is BAD_INPUT below (a
+ * preview that fails).
  */
 function scenarios(userPublicKey: string): Scenarios {
   return {
@@ -54,6 +55,7 @@ function scenarios(userPublicKey: string): Scenarios {
       fleet1: { ...POD, sshKey: "fleetKey" },
       byo: { ...POD, sshKey: "userKey" },
       paused: { ...POD, running: false },
+      password: { ...POD, passwordLogin: true },
     },
   };
 }
@@ -191,10 +193,16 @@ function normalize(values: Record<string, unknown>, pods: string[]): Record<stri
     if (!labels.has(key)) labels.set(key, `<${kind}#${[...labels.keys()].filter((k) => k.startsWith(`${kind}:`)).length + 1}>`);
     return labels.get(key)!;
   };
-  const perPod = pods.map((pod) => ({ pod, podId: values[`${pod}__podId`], port: values[`${pod}__port`] }));
+  const perPod = pods.map((pod) => ({
+    pod,
+    podId: values[`${pod}__podId`],
+    port: values[`${pod}__port`],
+    password: values[`${pod}__password`],
+  }));
   const text = (s: string): string => {
     let out = s.replace(PRIVATE_KEY, (m) => label("privateKey", m));
-    for (const { pod, podId, port } of perPod) {
+    for (const { pod, podId, port, password } of perPod) {
+      if (typeof password === "string" && password) out = out.replaceAll(password, `<password:${pod}>`);
       if (typeof podId === "string" && podId) {
         out = out.replace(new RegExp(`${podId}-[0-9a-f]{8}`, "g"), `<podHostId:${pod}>`).replaceAll(podId, `<podId:${pod}>`);
       }
@@ -217,13 +225,14 @@ function normalize(values: Record<string, unknown>, pods: string[]): Record<stri
   );
 }
 
-/** The secrets a user must see: private keys, and `connection` when it carries one; nothing else. */
+/** The secrets a user must see: private keys, `connection` when it carries one, the password; nothing else. */
 function expectedSecrets(list: Scenarios): string[] {
   const secret: string[] = [];
   for (const [name, args] of Object.entries(list.keys)) if (args.publicKey === undefined) secret.push(`${name}__privateKeyOpenssh`);
   for (const [name, args] of Object.entries(list.pods)) {
     const key = args.sshKey === undefined ? {} : list.keys[args.sshKey];
     if (key.publicKey === undefined) secret.push(`${name}__privateKeyOpenssh`, `${name}__connection`);
+    if (args.passwordLogin === true) secret.push(`${name}__password`);
   }
   return secret.sort();
 }
@@ -251,6 +260,8 @@ test("parity matrix: every output and its secretness agree between the TypeScrip
   assert.notEqual(ts.values.own__publicKeyOpenssh, ts.values.fleet0__publicKeyOpenssh);
   assert.match(String(ts.values.paused__sshCommand), /stopped/i, "a paused pod's command says why there is none");
   assert.equal(ts.values.byo__privateKeyOpenssh, null, "a brought key has no private half");
+  assert.equal(ts.values.password__password, "<password:password>", "password mode has a password");
+  assert.match(String(ts.values.password__passwordSshCommand), /^ssh /, "and a password ssh command");
 });
 
 /**
