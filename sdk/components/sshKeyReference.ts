@@ -7,6 +7,11 @@
  *
  * No account-registration dependency is needed: the referenced key's `construct` returned, so its children (the
  * account registration included) were created, before any program could pass the reference on.
+ *
+ * Secrets: the engine hands back the referenced key's `privateKeyOpenssh` as a secret, and every output derived
+ * from it is a secret too. The pods' outputs must only depend on it where they carry the key (`connection`):
+ * whether a key was generated is not secret (a TypeScript `SshKey` knows it as a plain boolean), so it is read
+ * without the secret mark, and nothing else of the key reaches the commands.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { defaultIdentityFile, type PodKey } from "./sshKey";
@@ -28,11 +33,14 @@ export class SshKeyReference extends pulumi.ComponentResource implements PodKey 
     super("runpod-ssh:index:SshKey", name, outputs, { urn });
   }
 
+  /** Whether the referenced key was generated (holds a private key): not a secret, unlike the key itself. */
+  get generated(): pulumi.Output<boolean> {
+    return pulumi.unsecret(this.privateKeyOpenssh.apply((privateKey) => privateKey !== undefined && privateKey !== null));
+  }
+
   podIdentityFile(podName: string): pulumi.Output<string> {
     return pulumi
-      .all([this.privateKeyFile, this.privateKeyOpenssh])
-      .apply(([file, privateKey]) =>
-        defaultIdentityFile(file ?? undefined, privateKey !== undefined && privateKey !== null, podName),
-      );
+      .all([this.privateKeyFile, this.generated])
+      .apply(([file, generated]) => defaultIdentityFile(file ?? undefined, generated, podName));
   }
 }

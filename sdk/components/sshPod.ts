@@ -342,9 +342,14 @@ export class SshPod extends pulumi.ComponentResource {
     const connection = pulumi
       .all([target, key.privateKeyOpenssh])
       .apply(([t, privateKey]) => podConnection(t, privateKey));
-    // A key shared by reference (other languages) may carry a private key: keep that connection secret too.
-    const carriesPrivateKey = key instanceof SshKey ? key.generated : true;
-    this.connection = carriesPrivateKey ? pulumi.secret(connection) : connection;
+    // Secret as a whole when it carries a private key: a generated SshKey, or a key shared by reference (other
+    // languages) that holds one; a public key the user brought leaves it plain, in every language.
+    this.connection =
+      key instanceof SshKey
+        ? key.generated
+          ? pulumi.secret(connection)
+          : connection
+        : (connection.apply((c) => (c.privateKey ? pulumi.secret(c) : c)) as unknown as pulumi.Output<SshPodConnection>);
 
     this.registerOutputs({
       podId: this.podId,

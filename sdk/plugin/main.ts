@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { setMissingKeyMessage } from "../providers/providerContext";
-import { captureConfigure } from "./providerConfig";
+import { captureConfigure, configureCaptured } from "./providerConfig";
 import { RunpodSshProvider } from "./provider";
 import { connectProgressToEngine } from "./pluginProgress";
 
@@ -18,6 +18,14 @@ export async function servePlugin(args: string[]): Promise<void> {
   captureConfigure();
   connectProgressToEngine(args);
   await pulumi.provider.main(new RunpodSshProvider(), args);
+  if (!configureCaptured()) {
+    // Two copies of @grpc/grpc-js (ours and @pulumi/pulumi's) that npm did not share: the Configure call would
+    // go unread and every Runpod call would fail for want of the API key. Stop with the fix instead.
+    throw new Error(
+      "it cannot read its configuration: @pulumi/pulumi serves it with another copy of @grpc/grpc-js than this " +
+        "package's. Run `npm dedupe` (or install a @pulumi/pulumi whose @grpc/grpc-js range matches).",
+    );
+  }
 }
 
 if (require.main === module) {

@@ -4,11 +4,16 @@
  * (The TypeScript library's dynamic providers read `runpod:token` / `runpod:apiUrl` instead; both reach the same
  * client settings, providerContext.ts.)
  *
- * `pulumi.provider.main` (in @pulumi/pulumi 3.248) answers the engine's Configure call itself and does not hand
- * the request to the provider object. `captureConfigure` therefore wraps the Configure method of the provider
- * service when the plugin's gRPC server registers it, reads the settings, then lets the original answer.
+ * `pulumi.provider.main` (in @pulumi/pulumi 3.248, and every release of the peer range) answers the engine's
+ * Configure call itself and does not hand the request to the provider object: no public API gives a provider
+ * its configuration. `captureConfigure` therefore wraps the Configure method of the provider service when the
+ * plugin's gRPC server registers it (recognised by its gRPC method path, `/pulumirpc.ResourceProvider/Configure`,
+ * the engine's public contract), reads the settings, then lets the original answer. It patches the
+ * `@grpc/grpc-js` this package declares as a dependency, which is the copy @pulumi/pulumi uses when npm shares
+ * one (same major, overlapping range); `configureCaptured()` tells whether it saw the service, and the plugin
+ * refuses to start when it did not, rather than run without its configuration.
  */
-import { createRequire } from "node:module";
+import * as grpc from "@grpc/grpc-js";
 import type * as pulumi from "@pulumi/pulumi";
 import { setProviderSettings } from "../providers/providerContext";
 import { revealSecrets } from "./secretValues";
@@ -52,19 +57,33 @@ export function settingsFromConfigure(
 }
 
 interface ConfigureRequestMessage {
-  getArgs(): { toJavaScript(): unknown } | undefined;
-  getVariablesMap(): { entries(): IterableIterator<[string, string]> };
+  getArgs?(): { toJavaScript(): unknown } | undefined;
+  getVariablesMap?(): { entries(): IterableIterator<[string, string]> };
 }
 type UnaryHandler = (
   call: { request: ConfigureRequestMessage },
   callback: (error: unknown, value?: unknown) => void,
 ) => void;
-type AddService = (this: unknown, service: unknown, implementation: Record<string, unknown>) => void;
-interface GrpcServerClass {
-  prototype: { addService: AddService };
-}
+
+/** The gRPC method path of the engine's Configure call to a provider. */
+export const CONFIGURE_METHOD = "/pulumirpc.ResourceProvider/Configure";
 
 let captured = false;
+let seen = false;
+
+/** Whether the provider service was registered with the Configure wrapper (after `pulumi.provider.main` started). */
+export function configureCaptured(): boolean {
+  return seen;
+}
+
+/** The settings of a Configure request, read through the request's protobuf accessors. */
+function settingsOf(request: ConfigureRequestMessage): ProviderSettings {
+  if (typeof request?.getVariablesMap !== "function" || typeof request.getArgs !== "function") {
+    throw new Error("the Configure request has no args or variables (an unexpected @pulumi/pulumi release)");
+  }
+  const variables = new Map(request.getVariablesMap().entries());
+  return settingsFromConfigure(request.getArgs()?.toJavaScript(), variables);
+}
 
 /**
  * Makes the plugin's provider server apply the engine's Configure request to this process's Runpod settings.
@@ -73,29 +92,22 @@ let captured = false;
 export function captureConfigure(): void {
   if (captured) return;
   captured = true;
-  // The gRPC library and service definition exactly as @pulumi/pulumi's provider server loads them.
-  const besidePulumi = createRequire(require.resolve("@pulumi/pulumi/package.json"));
-  const grpc = besidePulumi("@grpc/grpc-js") as { Server: GrpcServerClass };
-  const providerService = (
-    besidePulumi("@pulumi/pulumi/proto/provider_grpc_pb") as { ResourceProviderService: unknown }
-  ).ResourceProviderService;
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called below with the server as `this`
   const addService = grpc.Server.prototype.addService;
-  grpc.Server.prototype.addService = function (service, implementation) {
-    if (service === providerService && typeof implementation.configure === "function") {
-      const configure = implementation.configure as UnaryHandler;
-      const original: UnaryHandler = (call, callback) => configure.call(implementation, call, callback);
+  grpc.Server.prototype.addService = function (service: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation) {
+    const configure = implementation.configure as UnaryHandler | undefined;
+    if ((service as Record<string, { path?: string }>).configure?.path === CONFIGURE_METHOD && typeof configure === "function") {
+      seen = true;
       const withSettings: UnaryHandler = (call, callback) => {
         try {
-          const request = call.request;
-          const variables = new Map(request.getVariablesMap().entries());
-          setProviderSettings(settingsFromConfigure(request.getArgs()?.toJavaScript(), variables));
+          setProviderSettings(settingsOf(call.request));
         } catch (e) {
           callback(new Error(`The runpod-ssh provider could not read its configuration: ${(e as Error).message}`));
           return;
         }
-        original(call, callback);
+        configure.call(implementation, call, callback);
       };
-      implementation.configure = withSettings;
+      implementation.configure = withSettings as unknown as grpc.UntypedHandleCall;
     }
     return addService.call(this, service, implementation);
   };

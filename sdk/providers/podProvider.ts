@@ -146,7 +146,7 @@ async function waitReady(
   extra: Partial<ReadinessOptions> = {},
 ): Promise<ReadyPod> {
   const ready = await waitForPodReady(client, podId, readinessOptions(inputs, extra));
-  if (ready.hostKeyNote) reportProgress(ready.hostKeyNote, { urn: inputs.ownerTag, warning: true });
+  if (ready.hostKeyNote) reportProgress(ready.hostKeyNote, { urn: inputs.ownerTag, severity: "warning" });
   return ready;
 }
 
@@ -232,7 +232,7 @@ export const podProvider = {
       proxyHost: pod.ssh?.proxy?.host,
     });
     const keys = await rereadHostKeys(client, pod, props, label);
-    if (keys.warning) reportProgress(keys.warning, { urn: props.ownerTag, warning: true });
+    if (keys.warning) reportProgress(keys.warning, { urn: props.ownerTag, severity: "warning" });
     return { id, props: outputsFrom(props, pod, keys.hostKeys, keys.hostKeyProof) };
   },
 
@@ -294,7 +294,7 @@ export const podProvider = {
       return { outs: outputsFrom(news, ready.pod, ready.hostKeys, ready.hostKeyProof) };
     }
     const keys = await hostKeysWithoutReset(client, pod, olds, label);
-    if (keys.warning) reportProgress(keys.warning, { urn: news.ownerTag, warning: true });
+    if (keys.warning) reportProgress(keys.warning, { urn: news.ownerTag, severity: "warning" });
     return { outs: outputsFrom(news, pod, keys.hostKeys, keys.hostKeyProof) };
   },
 

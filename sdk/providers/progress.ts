@@ -1,13 +1,18 @@
 /**
  * Progress lines for long waits (pod boot, rate-limit waits), shown in `pulumi up`.
  *
- * Inside Pulumi's dynamic-provider host the engine's address is the host's first argument; we send each line
- * to the engine's Log service there, so it appears in the update's output (`connectEngineLogger` guards that
- * reach into @pulumi/pulumi's private stubs). Elsewhere (tests, plain scripts) lines go to stderr. Tests can add
- * their own sink. Lines must never contain secrets: callers pass pod names, ids, statuses and timings only.
+ * Inside Pulumi's dynamic-provider host (and the provider plugin) the engine's address is known; we send each
+ * line to the engine's Log service there, so it appears in the update's output. Elsewhere (tests, plain scripts)
+ * lines go to stderr. Tests can add their own sink. Lines must never contain secrets: callers pass pod names,
+ * ids, statuses and timings only.
+ *
+ * The engine client uses only public pieces: `@grpc/grpc-js` (a declared dependency of this package, the library
+ * @pulumi/pulumi itself talks to the engine with) and the engine's gRPC contract, `pulumirpc.Engine/Log` with its
+ * five-field `LogRequest` (pulumi/proto/pulumi/engine.proto), encoded here. `pulumi.log` cannot serve: outside a
+ * program or a `construct` call (in create/update, where the waits happen) it has no engine address, and it
+ * cannot send a line for a resource known only by its URN.
  */
-import { createRequire } from "node:module";
-
+import * as grpc from "@grpc/grpc-js";
 /** Where a line belongs and how it is shown. */
 export interface ProgressOptions {
   /** The resource the line is about (Pulumi shows it under that resource). */
@@ -17,8 +22,8 @@ export interface ProgressOptions {
    * diagnostics (waits of a whole fleet stay readable).
    */
   ephemeral?: boolean;
-  /** Shown as a WARNING (engine severity warning), for what the user should act on; default INFO. */
-  warning?: boolean;
+  /** "warning": shown as a warning (engine severity WARNING). Default "info". */
+  severity?: "info" | "warning";
 }
 
 export type ProgressSink = (message: string, options: ProgressOptions) => void;
@@ -35,87 +40,72 @@ export interface EngineLogger {
   log(message: string, options: ProgressOptions): void;
 }
 
-/** Loads a module by name; tests pass their own to exercise the fallback. */
-export type ModuleLoader = (name: string) => unknown;
+/** The engine's Log method and its severities (engine.proto: `LogSeverity`). */
+export const ENGINE_LOG_METHOD = "/pulumirpc.Engine/Log";
+const SEVERITY = { info: 1, warning: 2 } as const;
 
-/**
- * Loads a module as @pulumi/pulumi itself resolves it. The engine's gRPC stubs ship inside @pulumi/pulumi
- * (`proto/engine_*_pb`, not part of its public API) and `@grpc/grpc-js` is its own dependency, not ours: loading
- * both from its location keeps them from one copy, which gRPC's credential checks need.
- */
-export function loadBesidePulumi(name: string): unknown {
-  return createRequire(require.resolve("@pulumi/pulumi/package.json"))(name);
-}
-
-interface GrpcModule {
-  credentials: { createInsecure(): unknown };
-}
-interface LogRequestMessage {
-  setSeverity(s: number): void;
-  setMessage(m: string): void;
-  setUrn(u: string): void;
-  setEphemeral(e: boolean): void;
-}
-interface EnginePbModule {
-  LogRequest: new () => LogRequestMessage;
-  LogSeverity: { INFO: number; WARNING: number };
-}
-interface EngineGrpcModule {
-  EngineClient: new (address: string, credentials: unknown) => { log(req: unknown, cb: (err: unknown) => void): void };
-}
-
-const LOG_REQUEST_SETTERS = ["setSeverity", "setMessage", "setUrn", "setEphemeral"] as const;
-
-/**
- * A client of the engine's Log service at `address`, or `null` with the reason when the pieces it needs are
- * missing or not shaped as expected (a @pulumi/pulumi that moved or changed its private stubs). Lines then go to
- * stderr instead, and nothing fails. A log call that throws or is answered with an error also switches to stderr.
- */
-export function connectEngineLogger(address: string, load: ModuleLoader = loadBesidePulumi): { logger: EngineLogger | null; reason?: string } {
-  let grpc: GrpcModule;
-  let enginePb: EnginePbModule;
-  let engineGrpc: EngineGrpcModule;
-  try {
-    grpc = load("@grpc/grpc-js") as GrpcModule;
-    enginePb = load("@pulumi/pulumi/proto/engine_pb") as EnginePbModule;
-    engineGrpc = load("@pulumi/pulumi/proto/engine_grpc_pb") as EngineGrpcModule;
-  } catch (e) {
-    return { logger: null, reason: `cannot load the engine's gRPC stubs (${(e as Error).message.split("\n")[0]})` };
+/** A protobuf varint. */
+function varint(value: number): number[] {
+  const bytes: number[] = [];
+  let v = value >>> 0;
+  while (v > 0x7f) {
+    bytes.push((v & 0x7f) | 0x80);
+    v >>>= 7;
   }
-  const proto = (enginePb?.LogRequest as { prototype?: Record<string, unknown> } | undefined)?.prototype;
-  const shaped =
-    typeof grpc?.credentials?.createInsecure === "function" &&
-    typeof engineGrpc?.EngineClient === "function" &&
-    typeof enginePb?.LogSeverity?.INFO === "number" &&
-    typeof enginePb?.LogSeverity?.WARNING === "number" &&
-    proto !== undefined &&
-    LOG_REQUEST_SETTERS.every((name) => typeof proto[name] === "function");
-  if (!shaped) return { logger: null, reason: "the engine's gRPC stubs are not shaped as this package expects" };
-  let client: InstanceType<EngineGrpcModule["EngineClient"]>;
+  bytes.push(v);
+  return bytes;
+}
+
+/**
+ * `pulumirpc.LogRequest` in protobuf wire format: severity (1, enum), message (2), urn (3), streamId (4, left
+ * at 0), ephemeral (5, bool; never for a warning, which must stay on screen). Default values are left out.
+ */
+export function encodeLogRequest(message: string, options: ProgressOptions): Buffer {
+  const parts: Buffer[] = [];
+  const field = (number: number, wireType: number): number[] => varint((number << 3) | wireType);
+  const text = (number: number, value: string): void => {
+    const bytes = Buffer.from(value, "utf8");
+    parts.push(Buffer.from([...field(number, 2), ...varint(bytes.length)]), bytes);
+  };
+  parts.push(Buffer.from([...field(1, 0), ...varint(SEVERITY[options.severity ?? "info"])]));
+  if (message) text(2, message);
+  if (options.urn) text(3, options.urn);
+  if (options.ephemeral && options.severity !== "warning") parts.push(Buffer.from([...field(5, 0), 1]));
+  return Buffer.concat(parts);
+}
+
+/**
+ * A client of the engine's Log service at `address`, or `null` with the reason when no client can be made.
+ * A log call that throws or is answered with an error switches this logger to stderr, and nothing fails.
+ */
+export function connectEngineLogger(address: string): { logger: EngineLogger | null; reason?: string } {
+  let client: grpc.Client;
   try {
-    client = new engineGrpc.EngineClient(address, grpc.credentials.createInsecure());
+    client = new grpc.Client(address, grpc.credentials.createInsecure());
   } catch (e) {
     return { logger: null, reason: `cannot reach the engine at ${address} (${(e as Error).message})` };
   }
   let broken = false;
-  const toStderr = (message: string): void => void process.stderr.write(`[pulumi-runpod-ssh] ${message}\n`);
+  const toStderr = (message: string, options: ProgressOptions): void =>
+    void process.stderr.write(`[pulumi-runpod-ssh] ${options.severity === "warning" ? "warning: " : ""}${message}\n`);
   const logger: EngineLogger = {
     log(message: string, options: ProgressOptions) {
-      if (broken) return toStderr(message);
+      if (broken) return toStderr(message, options);
       try {
-        const req = new enginePb.LogRequest();
-        req.setSeverity(options.warning ? enginePb.LogSeverity.WARNING : enginePb.LogSeverity.INFO);
-        req.setMessage(message);
-        if (options.urn) req.setUrn(options.urn);
-        req.setEphemeral((options.ephemeral ?? false) && !options.warning);
-        client.log(req, (err) => {
-          if (!err) return;
-          broken = true;
-          toStderr(message);
-        });
+        client.makeUnaryRequest(
+          ENGINE_LOG_METHOD,
+          (request: Buffer) => request,
+          (reply: Buffer) => reply,
+          encodeLogRequest(message, options),
+          (err) => {
+            if (!err) return;
+            broken = true;
+            toStderr(message, options);
+          },
+        );
       } catch {
         broken = true;
-        toStderr(message);
+        toStderr(message, options);
       }
     },
   };
@@ -142,5 +132,7 @@ export function reportProgress(message: string, options: ProgressOptions = {}): 
   for (const sink of sinks) sink(message, options);
   const e = engine();
   if (e) e.log(message, options);
-  else if (sinks.size === 0) process.stderr.write(`[pulumi-runpod-ssh] ${options.warning ? "warning: " : ""}${message}\n`);
+  else if (sinks.size === 0) {
+    process.stderr.write(`[pulumi-runpod-ssh] ${options.severity === "warning" ? "warning: " : ""}${message}\n`);
+  }
 }

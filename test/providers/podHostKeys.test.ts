@@ -42,7 +42,7 @@ before(async () => {
     timings: { provisioningMs: 60, startingMs: 60, sshdStartMs: 100 },
   });
   hosted = await hostProvider("pod", { "runpod:token": emulator.apiKey, "runpod:apiUrl": emulator.url });
-  addProgressSink((m, o) => (o.warning ? warnings : progress).push(m));
+  addProgressSink((m, o) => (o.severity === "warning" ? warnings : progress).push(m));
 });
 after(async () => {
   await emulator.stop();
