@@ -38,7 +38,7 @@ import { terminatePod } from "../pod/podDelete";
 import { startPod, stopPod } from "../pod/podPower";
 import { hostKeysWithoutReset, rereadHostKeys } from "../pod/podHostKeys";
 import { knownHostsLine, pinnedHostKey } from "../ssh/hostKeys";
-import { runpodClient } from "./providerContext";
+import { apiKeyCheckFailures, runpodClient } from "./providerContext";
 import { reportProgress } from "./progress";
 
 /** Inputs as stored in state: the pod spec plus the owner tag the Pod class adds. */
@@ -175,6 +175,8 @@ export const podProvider = {
     if (failures.length === 0 && Array.isArray(news.sshPublicKeys) && !containsUnknown(news.sshPublicKeys)) {
       inputs.sshPublicKeys = normalizedKeyLines(news.sshPublicKeys as string[]);
     }
+    // A missing key fails the preview, not only `up` (no API call is made here).
+    failures.push(...apiKeyCheckFailures());
     return { inputs, failures };
   },
 

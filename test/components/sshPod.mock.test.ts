@@ -210,6 +210,8 @@ test("SshKey reports every invalid input at once", () => {
 
 test("turning passwordLogin or bootstrap mode off is promised as a replacement; turning it on as an update", async () => {
   const { providers } = await import("../../sdk/providers/runtime");
+  // The checks below need a configured key (they make no API call).
+  (await import("../../sdk/providers/providerContext")).setProviderSettings({ token: "rpa_check_only" });
   const podInputs = async (label: string, extra: Record<string, unknown>): Promise<Record<string, unknown>> => {
     const sshKey = new sdk.SshKey(`${label}-key`, { publicKey: generated.pub.trim(), registerOnAccount: false });
     const pod = new sdk.SshPod(label, { image: "runpod/base:1.0.0", gpu: { id: "g" }, name: "same-pod", sshKey, ...extra });
