@@ -23,6 +23,7 @@ import { parsePublicKey, PublicKeyError } from "../ssh/publicKey";
 import type * as podCheckTypes from "../pod/podCheck";
 import type * as podSpecTypes from "../pod/podSpec";
 import { describe } from "../pod/checkFailure";
+import { podNameFor } from "../pod/podName";
 import { InputProblems, knownPart } from "./inputProblems";
 
 /** How sshd gets started in the pod. */
@@ -282,7 +283,7 @@ export class SshPod extends pulumi.ComponentResource {
 
     this.pod = new Pod(
       `${name}-pod`,
-      { ...podArgs, args: startArgsValue, env, sshPublicKeys, name: podArgs.name ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}` },
+      { ...podArgs, args: startArgsValue, env, sshPublicKeys, name: podArgs.name ?? podNameFor(pulumi.getProject(), pulumi.getStack(), name) },
       { parent: this, dependsOn },
     );
     const pod = this.pod;

@@ -251,3 +251,20 @@ test("without pulumi.InputPropertiesError (older @pulumi/pulumi), the same messa
   assert.equal(fallback.message, 'SshPod "old" has 2 invalid inputs:\n  - sshdMode must be "image" or "bootstrap", got "x".\n  - ports[0] is "1", which is not a port.');
   assert.deepEqual(fallback.errors, (modern).errors);
 });
+
+test("a long resource name: SshPod's default pod name is cut to 128 characters exactly like Pod's, and passes check", async () => {
+  const { providers } = await import("../../sdk/providers/runtime");
+  (await import("../../sdk/providers/providerContext")).setProviderSettings({ token: "rpa_check_only" });
+  const long = `trainer-${"x".repeat(150)}`;
+  const sshPod = new sdk.SshPod(long, { image: "runpod/base:1.0.0", gpu: { id: "g" } });
+  const plainPod = new sdk.Pod(`${long}-plain`, { image: "runpod/base:1.0.0", gpu: { id: "g" } });
+  await Promise.all([value(sshPod.sshCommand), value(plainPod.podId)]);
+  const { __provider: _p, ...inputs } = calls.find((c) => c.name === `${long}-pod`)!.inputs;
+  const name = inputs.name as string;
+  assert.equal(name.length, 128, name);
+  assert.ok(name.startsWith(`proj-dev-trainer-xxx`), name);
+  assert.equal(name, sdk.defaultPodName(long), "one function names both");
+  assert.equal(calls.find((c) => c.name === `${long}-plain`)!.inputs.name, sdk.defaultPodName(`${long}-plain`));
+  const checked = await providers.pod.check({}, { ...inputs, ownerTag: "urn:long" });
+  assert.deepEqual(checked.failures, [], "no check failure on an input the user never set");
+});
