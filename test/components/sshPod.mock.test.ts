@@ -88,12 +88,12 @@ test("SshPod: ED25519 key, registered on the account before the pod, key set on 
   assert.equal(body.env?.SSH_PUBLIC_KEY, generated.pub.trim());
   assert.deepEqual(body.ports, ["8888/http", "22/tcp"]);
 
-  assert.equal(sshCommand, "ssh -p 40022 -i ~/.ssh/runpod-dev-trainer -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new -o 'UserKnownHostsFile=~/.ssh/known_hosts_runpod_pod123' root@203.0.113.7");
+  assert.equal(sshCommand, "ssh -p 40022 -i ~/.ssh/runpod-proj-dev-trainer -o IdentitiesOnly=yes -o StrictHostKeyChecking=accept-new -o 'UserKnownHostsFile=~/.ssh/known_hosts_runpod_pod123' root@203.0.113.7");
   assert.match(await value(pod.scpCommand), /^scp -P 40022 -i /);
   assert.match(await value(pod.sftpCommand), /^sftp -P 40022 .* root@203\.0\.113\.7$/);
   assert.match(await value(pod.rsyncCommand), /^rsync -avz --no-owner --no-group -e /);
-  assert.equal(await value(pod.proxySshCommand), "ssh -i ~/.ssh/runpod-dev-trainer -o IdentitiesOnly=yes pod123-abcd1234@ssh.runpod.io");
-  assert.match(await value(pod.sshConfig), /^Host trainer\n {2}HostName 203\.0\.113\.7\n {2}Port 40022\n {2}User root\n {2}IdentityFile ~\/\.ssh\/runpod-dev-trainer\n {2}IdentitiesOnly yes/);
+  assert.equal(await value(pod.proxySshCommand), "ssh -i ~/.ssh/runpod-proj-dev-trainer -o IdentitiesOnly=yes pod123-abcd1234@ssh.runpod.io");
+  assert.match(await value(pod.sshConfig), /^Host trainer\n {2}HostName 203\.0\.113\.7\n {2}Port 40022\n {2}User root\n {2}IdentityFile ~\/\.ssh\/runpod-proj-dev-trainer\n {2}IdentitiesOnly yes/);
   assert.equal(await value(pod.host), "203.0.113.7");
   assert.equal(await value(pod.port), 40022);
   assert.equal(await value(pod.user), "root");
