@@ -40,17 +40,17 @@ test("create: a file holding another key is left as it is and the error says wha
 test("create: a file holding the same key (say, saved by hand first) is adopted", async () => {
   const file = path.join(dir, "same");
   fs.writeFileSync(file, keys[0].replace(/\n/g, "\r\n"), { mode: 0o644 });
-  const { outs } = await localKeyFileProvider.create({ path: file, content: keys[0] });
+  const outs = (await localKeyFileProvider.create({ path: file, content: keys[0] })).outs as LocalKeyFileOutputs;
   assert.equal(fs.readFileSync(file, "utf8"), keys[0]);
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
-  await localKeyFileProvider.delete(file, outs as LocalKeyFileOutputs);
+  await localKeyFileProvider.delete(file, outs);
   assert.equal(fs.existsSync(file), false);
 });
 
 test("update: the key this resource wrote is rewritten; a key somebody put there since is not", async () => {
   const file = path.join(dir, "rotated");
-  const { outs } = await localKeyFileProvider.create({ path: file, content: keys[0] });
-  const updated = await localKeyFileProvider.update(file, outs as LocalKeyFileOutputs, { path: file, content: keys[1] });
+  const outs = (await localKeyFileProvider.create({ path: file, content: keys[0] })).outs as LocalKeyFileOutputs;
+  const updated = await localKeyFileProvider.update(file, outs, { path: file, content: keys[1] });
   assert.equal(fs.readFileSync(file, "utf8"), keys[1], "our own earlier key is replaced by the new one");
 
   fs.writeFileSync(file, keys[2]);
