@@ -181,7 +181,7 @@ export function run(program: string, args: string[], timeoutMs = 15000): Promise
       try {
         requireTools(program as Tool);
       } catch (e) {
-        reject(e as Error);
+        reject(e);
         return;
       }
     }
