@@ -25,9 +25,9 @@ export class InputProblems {
   }
 
   /**
-   * The error to throw, or undefined when every input is valid. `errorClass` is `pulumi.InputPropertiesError`,
-   * which older @pulumi/pulumi releases in the peer range lack (3.100 has none); without it, a plain Error with
-   * the same message and the same `errors` is thrown (pass `null` to get it).
+   * The error to throw, or undefined when every input is valid. `errorClass` is `pulumi.InputPropertiesError`
+   * (from @pulumi/pulumi 3.138, so in every release of the peer range); should it be missing all the same, a plain
+   * Error with the same message and the same `errors` is thrown (pass `null` to get it).
    */
   error(
     errorClass: typeof pulumi.InputPropertiesError | null = pulumi.InputPropertiesError ?? null,

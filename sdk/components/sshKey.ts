@@ -1,7 +1,7 @@
 /**
  * `SshKey`: the key pods are reached with. An ED25519 key generated declaratively with `@pulumi/tls` (the
- * private half is a Pulumi secret), or a public key you bring; optionally registered on the Runpod account.
- * One `SshKey` can serve a whole fleet of `SshPod`s.
+ * private half is a Pulumi secret, and written to a 0600 file at `pulumi up` unless told not to), or a public key
+ * you bring; optionally registered on the Runpod account. One `SshKey` can serve a whole fleet of `SshPod`s.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as tlsTypes from "@pulumi/tls";
@@ -10,6 +10,7 @@ import type { LocalKeyFile } from "../resources/localKeyFile";
 import { childResourceClasses } from "./childResources";
 import { parsePublicKey, PublicKeyError, type ParsedPublicKey } from "../ssh/publicKey";
 import { describe } from "../pod/checkFailure";
+import { podNameFor } from "../pod/podName";
 import { InputProblems } from "./inputProblems";
 
 export interface SshKeyArgs {
@@ -27,11 +28,19 @@ export interface SshKeyArgs {
   /** Label stored with the key on the account. Default `pulumi-runpod-ssh:<project>/<stack>/<name>`. Updates in place. */
   comment?: pulumi.Input<string>;
   /**
-   * Write the generated private key to this file at `pulumi up` (mode 0600, in a 0700 directory; `~/` is
-   * expanded) and remove it on destroy. Only for a generated key. Default: not written; read the key with
-   * `pulumi stack output --show-secrets`. Changing it moves the file.
+   * Where the generated private key is written at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded),
+   * on the machine that runs it, and removed on destroy. The pods sharing this key point their commands at it
+   * (their `identityFile`). Default `~/.ssh/runpod-<project>-<stack>-<name>`. A file there that holds another
+   * key is never overwritten (`pulumi up` fails and says so). Only for a generated key. Changing it moves the file.
    */
   privateKeyFile?: string;
+  /**
+   * Write the generated private key to `privateKeyFile` (default true). false: nothing is written; the pods'
+   * commands still point at `privateKeyFile`, so save the key there yourself, e.g. on another machine:
+   * `pulumi stack output --show-secrets privateKeyOpenssh > <file> && chmod 600 <file>`. Only for a generated
+   * key. Changing it writes or removes the file.
+   */
+  writePrivateKeyFile?: boolean;
 }
 
 /** Parses `publicKey`, recording the problem when it is not a usable key. */
@@ -62,6 +71,14 @@ function validate(name: string, args: SshKeyArgs): void {
       problems.add("comment", `comment is ${args.comment.length} characters long; keep it to at most ${MAX_COMMENT_LENGTH}.`);
     }
   }
+  if (args.writePrivateKeyFile !== undefined && typeof args.writePrivateKeyFile !== "boolean") {
+    problems.add("writePrivateKeyFile", `writePrivateKeyFile must be true or false, got ${describe(args.writePrivateKeyFile)}.`);
+  } else if (args.writePrivateKeyFile === true && args.publicKey !== undefined) {
+    problems.add(
+      "writePrivateKeyFile",
+      "writePrivateKeyFile needs a generated key; with publicKey given, you already hold the private key. Remove one of them.",
+    );
+  }
   if (args.privateKeyFile !== undefined) {
     if (typeof args.privateKeyFile !== "string" || args.privateKeyFile.trim() === "" || args.privateKeyFile.endsWith("/")) {
       problems.add("privateKeyFile", "privateKeyFile must be a file path such as ~/.ssh/runpod-trainer (not a directory).");
@@ -90,11 +107,20 @@ export interface PodKey {
 }
 
 /**
- * The default identity file of a pod's commands: the key's `privateKeyFile`, else for a generated key
- * `~/.ssh/runpod-<stack>-<pod name>`, else (a public key you brought) `~/.ssh/id_ed25519`.
+ * The default file of a generated key named `name`: `~/.ssh/runpod-<project>-<stack>-<name>` (the project too, so
+ * that two projects with a stack and a resource of the same names do not meet), at most 128 characters after
+ * `runpod-` like a pod name, and only characters that need no quoting (others become `_`).
+ */
+export function defaultPrivateKeyFile(name: string): string {
+  return `~/.ssh/runpod-${podNameFor(pulumi.getProject(), pulumi.getStack(), name).replace(/[^A-Za-z0-9._-]/g, "_")}`;
+}
+
+/**
+ * The default identity file of a pod's commands: the key's `privateKeyFile` (a generated key always has one),
+ * else for a generated key the default file of the pod's name, else (a public key you brought) `~/.ssh/id_ed25519`.
  */
 export function defaultIdentityFile(privateKeyFile: string | undefined, generated: boolean, podName: string): string {
-  return privateKeyFile ?? (generated ? `~/.ssh/runpod-${pulumi.getStack()}-${podName}` : "~/.ssh/id_ed25519");
+  return privateKeyFile ?? (generated ? defaultPrivateKeyFile(podName) : "~/.ssh/id_ed25519");
 }
 
 /** An SSH key for Runpod pods. */
@@ -112,9 +138,12 @@ export class SshKey extends pulumi.ComponentResource implements PodKey {
   public readonly generated: boolean;
   /** The account registration, when `registerOnAccount` is true. Pods depend on it so they are created after it. */
   public readonly accountKey: AccountSshKey | undefined;
-  /** Where the private key is written (`privateKeyFile`), or undefined. */
+  /**
+   * The generated key's file (`privateKeyFile`, or its default), written at `pulumi up` unless
+   * `writePrivateKeyFile` is false; undefined for a public key you brought.
+   */
   public readonly privateKeyFile: string | undefined;
-  /** The file resource writing the private key, when `privateKeyFile` is set. */
+  /** The file resource writing the private key (a generated key, unless `writePrivateKeyFile` is false). */
   public readonly privateKeyFileResource: LocalKeyFile | undefined;
 
   constructor(name: string, args: SshKeyArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -122,7 +151,7 @@ export class SshKey extends pulumi.ComponentResource implements PodKey {
     validate(name, args);
     const parent = { parent: this };
     this.generated = args.publicKey === undefined;
-    this.privateKeyFile = args.privateKeyFile;
+    this.privateKeyFile = this.generated ? (args.privateKeyFile ?? defaultPrivateKeyFile(name)) : undefined;
     let publicKey: pulumi.Output<string>;
     if (this.generated) {
       // Loaded only when a key is generated: keeps `require("pulumi-runpod-ssh")` light.
@@ -157,9 +186,10 @@ export class SshKey extends pulumi.ComponentResource implements PodKey {
             },
             parent,
           );
+    // Written by default, so the commands of the pods using this key work on the machine that ran `pulumi up`.
     this.privateKeyFileResource =
-      args.privateKeyFile !== undefined
-        ? new LocalKeyFile(`${name}-private-key-file`, { path: args.privateKeyFile, content: this.privateKeyOpenssh.apply((k) => k ?? "") }, parent)
+      this.privateKeyFile !== undefined && args.writePrivateKeyFile !== false
+        ? new LocalKeyFile(`${name}-private-key-file`, { path: this.privateKeyFile, content: this.privateKeyOpenssh.apply((k) => k ?? "") }, parent)
         : undefined;
     this.registerOutputs({
       publicKeyOpenssh: this.publicKeyOpenssh,

@@ -38,9 +38,12 @@ export class SshKeyReference extends pulumi.ComponentResource implements PodKey 
     return pulumi.unsecret(this.privateKeyOpenssh.apply((privateKey) => privateKey !== undefined && privateKey !== null));
   }
 
+  /**
+   * The referenced key's file: a generated key always registers one (written there unless it was told not to); a
+   * key brought as a public key registers none. Read from `privateKeyFile` alone, never from the secret private
+   * key, so the commands built from it stay plain outputs.
+   */
   podIdentityFile(podName: string): pulumi.Output<string> {
-    return pulumi
-      .all([this.privateKeyFile, this.generated])
-      .apply(([file, generated]) => defaultIdentityFile(file ?? undefined, generated, podName));
+    return this.privateKeyFile.apply((file) => defaultIdentityFile(file ?? undefined, false, podName));
   }
 }

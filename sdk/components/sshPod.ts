@@ -12,7 +12,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Pod, PodArgs } from "../resources/pod";
-import { SshKey, type PodKey } from "./sshKey";
+import { defaultPrivateKeyFile, SshKey, type PodKey } from "./sshKey";
 import { SshKeyReference } from "./sshKeyReference";
 import { childResourceClasses } from "./childResources";
 import type { Integer } from "../resources/integer";
@@ -23,6 +23,7 @@ import { parsePublicKey, PublicKeyError } from "../ssh/publicKey";
 import type * as podCheckTypes from "../pod/podCheck";
 import type * as podSpecTypes from "../pod/podSpec";
 import { describe } from "../pod/checkFailure";
+import { podNameFor } from "../pod/podName";
 import { InputProblems, knownPart } from "./inputProblems";
 
 /** How sshd gets started in the pod. */
@@ -37,14 +38,20 @@ export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
   /** More public keys allowed to log in (e.g. teammates'), each validated at preview. Changing them replaces the pod. */
   extraPublicKeys?: pulumi.Input<pulumi.Input<string>[]>;
   /**
-   * Path of the private key the output commands use (`-i`). Default: `privateKeyFile` when set, else
-   * `~/.ssh/runpod-<stack>-<name>` for a generated key, else `~/.ssh/id_ed25519`. Changes outputs only.
+   * Path of the private key the output commands use (`-i`). Default: the file the key is written to, so the
+   * commands work as they are on the machine that ran `pulumi up`: `privateKeyFile` (SshPod's own key), the shared
+   * `sshKey`'s `privateKeyFile`, or `~/.ssh/id_ed25519` for a public key you brought. Set it (without
+   * `privateKeyFile`) to provide the file yourself, e.g. on another machine:
+   * `pulumi stack output --show-secrets privateKeyOpenssh > key && chmod 600 key` with `identityFile: "key"`;
+   * SshPod's own key is then not written. Changing it changes the outputs, and whether SshPod's own key is written.
    */
   identityFile?: string;
   /**
-   * Write the generated private key to this file at `pulumi up` (mode 0600, in a 0700 directory) and remove it on
-   * destroy. Only when SshPod creates its own key; for a shared `sshKey`, set `privateKeyFile` on the `SshKey`.
-   * Default: not written; read it with `pulumi stack output --show-secrets privateKeyOpenssh`.
+   * Where SshPod's own generated private key is written at `pulumi up` (mode 0600, in a 0700 directory; `~/` is
+   * expanded), on the machine that runs it, and removed on destroy. Default `~/.ssh/runpod-<project>-<stack>-<name>`,
+   * unless `identityFile` is set (then nothing is written). A file there that holds another key is never
+   * overwritten (`pulumi up` fails and says so). Only when SshPod creates its own key; for a shared `sshKey`, set
+   * `privateKeyFile` on the `SshKey`. Changing it moves the file.
    */
   privateKeyFile?: string;
   /**
@@ -261,7 +268,18 @@ export class SshPod extends pulumi.ComponentResource {
     } = args;
     validate(name, args, podArgs);
 
-    this.sshKey = givenKey ?? new SshKey(`${name}-key`, { privateKeyFile }, parent);
+    // SshPod's own key is written where its commands point (privateKeyFile, default the pod's own file), unless
+    // identityFile says the user provides the file.
+    this.sshKey =
+      givenKey ??
+      new SshKey(
+        `${name}-key`,
+        {
+          privateKeyFile: privateKeyFile ?? defaultPrivateKeyFile(name),
+          writePrivateKeyFile: privateKeyFile !== undefined || givenIdentity === undefined,
+        },
+        parent,
+      );
     // An SshKey, or inside the provider plugin a reference to one another construct call made (a shared key).
     const key: PodKey = this.sshKey;
     const identityFile = pulumi.output(givenIdentity ?? key.podIdentityFile(name));
@@ -289,7 +307,7 @@ export class SshPod extends pulumi.ComponentResource {
 
     this.pod = new Pod(
       `${name}-pod`,
-      { ...podArgs, hostKeyChecking, args: startArgsValue, env, sshPublicKeys, name: podArgs.name ?? `${pulumi.getProject()}-${pulumi.getStack()}-${name}` },
+      { ...podArgs, hostKeyChecking, args: startArgsValue, env, sshPublicKeys, name: podArgs.name ?? podNameFor(pulumi.getProject(), pulumi.getStack(), name) },
       { parent: this, dependsOn },
     );
     const pod = this.pod;

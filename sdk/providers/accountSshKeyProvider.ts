@@ -9,7 +9,7 @@
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { parsePublicKey, PublicKeyError, keyIdentity } from "../ssh/publicKey";
-import { runpodClient } from "./providerContext";
+import { apiKeyCheckFailures, runpodClient } from "./providerContext";
 import { UNKNOWN as UNKNOWN_VALUE, type CheckFailure } from "../pod/podSpec";
 import {
   createAccountKey,
@@ -56,6 +56,8 @@ export const accountSshKeyProvider = {
       else if (/[\r\n\p{Cc}]/u.test(comment)) failures.push({ property: "comment", reason: "comment must be one line: remove the line break or control character." });
       else if (comment.length > 200) failures.push({ property: "comment", reason: "comment must be at most 200 characters; shorten it." });
     }
+    // A missing key fails the preview, not only `up` (no API call is made here).
+    failures.push(...apiKeyCheckFailures());
     return { inputs, failures };
   },
 

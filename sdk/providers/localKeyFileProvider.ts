@@ -3,7 +3,9 @@
  * created with mode 0700) and removes it on destroy. The key content is an input (kept secret in state by
  * Pulumi) and never an output: outputs carry the path and a hash of the content only.
  *
- * The file is written on the machine that runs `pulumi up`; in CI that is the runner.
+ * The file is written on the machine that runs `pulumi up`; in CI that is the runner. A file already at the path
+ * is replaced only when it holds the same key or the key this resource wrote there: never somebody else's key
+ * (the default path is derived from names, so another stack or project could have put one there).
  */
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 import { createHash } from "node:crypto";
@@ -49,6 +51,36 @@ export function writePrivateKeyFile(file: string, content: string): void {
   fs.renameSync(tmp, file);
 }
 
+/** The SHA-256 of the (normalized) file at `file`, or undefined when there is none. */
+function existingSha256(file: string): string | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new Error(`The private key file ${file} cannot be read (${(e as Error).message}); it was left as it is.`);
+  }
+  return sha256(normalizeKey(text));
+}
+
+/** Refuses to replace a file that holds neither `content` nor the key this resource wrote before (`ours`). */
+function assertReplaceable(file: string, given: string, content: string, ours?: string): void {
+  const found = existingSha256(file);
+  if (found === undefined || found === sha256(normalizeKey(content)) || found === ours) return;
+  throw new Error(
+    `The private key file ${given} already exists and holds another key, so it was not overwritten. If it is left ` +
+      `over from an earlier stack, delete it and run \`pulumi up\` again; to keep it, set privateKeyFile to another path.`,
+  );
+}
+
+/** Writes the key (see assertReplaceable); `ours` is the hash of what this resource wrote before, on update. */
+function writeKeyFile(inputs: LocalKeyFileInputs, ours?: string): LocalKeyFileOutputs {
+  const absolutePath = expandPath(inputs.path);
+  assertReplaceable(absolutePath, inputs.path, inputs.content, ours);
+  writePrivateKeyFile(absolutePath, inputs.content);
+  return { path: inputs.path, absolutePath, contentSha256: sha256(normalizeKey(inputs.content)) };
+}
+
 export const localKeyFileProvider = {
   async check(_olds: unknown, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
     const failures: CheckFailure[] = [];
@@ -81,10 +113,8 @@ export const localKeyFileProvider = {
   },
 
   async create(inputs: LocalKeyFileInputs): Promise<dynamic.CreateResult> {
-    const absolutePath = expandPath(inputs.path);
-    writePrivateKeyFile(absolutePath, inputs.content);
-    const outs: LocalKeyFileOutputs = { path: inputs.path, absolutePath, contentSha256: sha256(normalizeKey(inputs.content)) };
-    return { id: absolutePath, outs };
+    const outs = writeKeyFile(inputs);
+    return { id: outs.absolutePath, outs };
   },
 
   async read(id: string, props: LocalKeyFileOutputs): Promise<dynamic.ReadResult> {
@@ -92,9 +122,9 @@ export const localKeyFileProvider = {
     return { id, props };
   },
 
-  async update(_id: string, _olds: LocalKeyFileOutputs, news: LocalKeyFileInputs): Promise<dynamic.UpdateResult> {
-    const created = await localKeyFileProvider.create(news);
-    return { outs: created.outs as LocalKeyFileOutputs };
+  async update(_id: string, olds: LocalKeyFileOutputs, news: LocalKeyFileInputs): Promise<dynamic.UpdateResult> {
+    // The path is unchanged (a new path replaces): the file may hold the key written before, to be rewritten.
+    return { outs: writeKeyFile(news, olds.contentSha256) };
   },
 
   async delete(id: string, props: LocalKeyFileOutputs): Promise<void> {

@@ -40,7 +40,7 @@ import { hostKeysWithoutReset, rereadHostKeys } from "../pod/podHostKeys";
 import type { HostKeyProof } from "../pod/podHostKeyProof";
 import { knownHostsLine, pinnedHostKey } from "../ssh/hostKeys";
 import { assertSshPath } from "../ssh/sshAddress";
-import { runpodClient } from "./providerContext";
+import { apiKeyCheckFailures, runpodClient } from "./providerContext";
 import { reportProgress } from "./progress";
 
 /** Inputs as stored in state: the pod spec plus the owner tag the Pod class adds. */
@@ -189,6 +189,8 @@ export const podProvider = {
     if (failures.length === 0 && Array.isArray(news.sshPublicKeys) && !containsUnknown(news.sshPublicKeys)) {
       inputs.sshPublicKeys = normalizedKeyLines(news.sshPublicKeys as string[]);
     }
+    // A missing key fails the preview, not only `up` (no API call is made here).
+    failures.push(...apiKeyCheckFailures());
     return { inputs, failures };
   },
 

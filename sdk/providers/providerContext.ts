@@ -3,15 +3,16 @@
  * the serialized provider) and a way to report progress.
  *
  * Credentials: the stack config `runpod:token` (a secret; read in `configure`) or `RUNPOD_API_KEY`; the URL from
- * `runpod:apiUrl` or `RUNPOD_API_URL`. A missing key fails the first call that needs it, naming both ways to
- * set it.
+ * `runpod:apiUrl` or `RUNPOD_API_URL`. A missing, empty or unusable key fails the `check` of every resource that
+ * calls the API (so `pulumi preview`), and any call that needs it, naming both ways to set it.
  */
 import { RunpodClient, type ClientEvent } from "../runpod/client";
 import { RunpodConfigurationError } from "../runpod/errors";
-import { MISSING_API_KEY_MESSAGE } from "../runpod/settings";
+import { MISSING_API_KEY_MESSAGE, resolveApiKey } from "../runpod/settings";
 import { registerSecret } from "../runpod/errors";
 import { keyFingerprint } from "../runpod/rateLimiter";
 import { reportProgress } from "./progress";
+import type { CheckFailure } from "../pod/podSpec";
 
 /** The dynamic provider host's config reader (`configure` request). */
 export interface ConfigReader {
@@ -57,10 +58,31 @@ function onClientEvent(event: ClientEvent): void {
   }
 }
 
+/** The configured key (stack config, else `RUNPOD_API_KEY`), checked; throws the missing-key error when there is none. */
+function configuredApiKey(): string {
+  const key = resolveApiKey(settings.token);
+  if (!key) throw new RunpodConfigurationError(missingKeyMessage);
+  return key;
+}
+
+/**
+ * The check failure for a missing, empty or unusable API key, or none. Added by the `check` of every resource
+ * that calls the API, so such a key fails `pulumi preview` (with no API call), not only `pulumi up`. A failure
+ * on no property, not a thrown error: the engine then prints the message alone, without a stack trace.
+ */
+export function apiKeyCheckFailures(): CheckFailure[] {
+  try {
+    configuredApiKey();
+    return [];
+  } catch (e) {
+    if (!(e instanceof RunpodConfigurationError)) throw e;
+    return [{ property: "", reason: e.message }];
+  }
+}
+
 /** The client for the configured account, created on first use. Throws the missing-key error when there is no key. */
 export function runpodClient(): RunpodClient {
-  const key = settings.token ?? process.env.RUNPOD_API_KEY?.trim();
-  if (!key) throw new RunpodConfigurationError(missingKeyMessage);
+  const key = configuredApiKey();
   const apiUrl = settings.apiUrl ?? process.env.RUNPOD_API_URL;
   const id = `${apiUrl ?? ""}#${keyFingerprint(key)}`;
   let client = clients.get(id);

@@ -76,8 +76,9 @@ export interface PodMountsArgs {
 
 export interface PodArgs {
   /**
-   * The pod's name on Runpod. Default `<project>-<stack>-<resource name>`, which is also how you find a pod of
-   * this stack in the Runpod console. Updates in place.
+   * The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also
+   * how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and
+   * ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
    */
   name?: pulumi.Input<string>;
   /**

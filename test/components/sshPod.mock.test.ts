@@ -89,12 +89,12 @@ test("SshPod: ED25519 key, registered on the account before the pod, key set on 
   assert.deepEqual(body.ports, ["8888/http", "22/tcp"]);
 
   // The mocked pod recorded no host key (and waitForSsh is not false): the pinned command fails closed.
-  assert.equal(sshCommand, "ssh -p 40022 -i ~/.ssh/runpod-dev-trainer -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null root@203.0.113.7");
+  assert.equal(sshCommand, "ssh -p 40022 -i ~/.ssh/runpod-proj-dev-trainer -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/dev/null -o GlobalKnownHostsFile=/dev/null root@203.0.113.7");
   assert.match(await value(pod.scpCommand), /^scp -P 40022 -i /);
   assert.match(await value(pod.sftpCommand), /^sftp -P 40022 .* root@203\.0\.113\.7$/);
   assert.match(await value(pod.rsyncCommand), /^rsync -avz --no-owner --no-group -e /);
-  assert.equal(await value(pod.proxySshCommand), "ssh -i ~/.ssh/runpod-dev-trainer -o IdentitiesOnly=yes pod123-abcd1234@ssh.runpod.io");
-  assert.match(await value(pod.sshConfig), /^Host trainer\n {2}HostName 203\.0\.113\.7\n {2}Port 40022\n {2}User root\n {2}IdentityFile ~\/\.ssh\/runpod-dev-trainer\n {2}IdentitiesOnly yes/);
+  assert.equal(await value(pod.proxySshCommand), "ssh -i ~/.ssh/runpod-proj-dev-trainer -o IdentitiesOnly=yes pod123-abcd1234@ssh.runpod.io");
+  assert.match(await value(pod.sshConfig), /^Host trainer\n {2}HostName 203\.0\.113\.7\n {2}Port 40022\n {2}User root\n {2}IdentityFile ~\/\.ssh\/runpod-proj-dev-trainer\n {2}IdentitiesOnly yes/);
   assert.equal(await value(pod.host), "203.0.113.7");
   assert.equal(await value(pod.port), 40022);
   assert.equal(await value(pod.user), "root");
@@ -213,6 +213,8 @@ test("SshKey reports every invalid input at once", () => {
 
 test("turning passwordLogin or bootstrap mode off is promised as a replacement; turning it on as an update", async () => {
   const { providers } = await import("../../sdk/providers/runtime");
+  // The checks below need a configured key (they make no API call).
+  (await import("../../sdk/providers/providerContext")).setProviderSettings({ token: "rpa_check_only" });
   const podInputs = async (label: string, extra: Record<string, unknown>): Promise<Record<string, unknown>> => {
     const sshKey = new sdk.SshKey(`${label}-key`, { publicKey: generated.pub.trim(), registerOnAccount: false });
     const pod = new sdk.SshPod(label, { image: "runpod/base:1.0.0", gpu: { id: "g" }, name: "same-pod", sshKey, ...extra });
@@ -251,4 +253,21 @@ test("without pulumi.InputPropertiesError (older @pulumi/pulumi), the same messa
   assert.equal(fallback.message, modern.message);
   assert.equal(fallback.message, 'SshPod "old" has 2 invalid inputs:\n  - sshdMode must be "image" or "bootstrap", got "x".\n  - ports[0] is "1", which is not a port.');
   assert.deepEqual(fallback.errors, (modern).errors);
+});
+
+test("a long resource name: SshPod's default pod name is cut to 128 characters exactly like Pod's, and passes check", async () => {
+  const { providers } = await import("../../sdk/providers/runtime");
+  (await import("../../sdk/providers/providerContext")).setProviderSettings({ token: "rpa_check_only" });
+  const long = `trainer-${"x".repeat(150)}`;
+  const sshPod = new sdk.SshPod(long, { image: "runpod/base:1.0.0", gpu: { id: "g" } });
+  const plainPod = new sdk.Pod(`${long}-plain`, { image: "runpod/base:1.0.0", gpu: { id: "g" } });
+  await Promise.all([value(sshPod.sshCommand), value(plainPod.podId)]);
+  const { __provider: _p, ...inputs } = calls.find((c) => c.name === `${long}-pod`)!.inputs;
+  const name = inputs.name as string;
+  assert.equal(name.length, 128, name);
+  assert.ok(name.startsWith(`proj-dev-trainer-xxx`), name);
+  assert.equal(name, sdk.defaultPodName(long), "one function names both");
+  assert.equal(calls.find((c) => c.name === `${long}-plain`)!.inputs.name, sdk.defaultPodName(`${long}-plain`));
+  const checked = await providers.pod.check({}, { ...inputs, ownerTag: "urn:long" });
+  assert.deepEqual(checked.failures, [], "no check failure on an input the user never set");
 });

@@ -15,6 +15,7 @@ import { createVirtualenv } from "../../scripts/toolchainPython";
 import { ensureSdkGenerator, generateSdk } from "../../scripts/sdkgen";
 import { buildGoProgram } from "../../scripts/toolchainGo";
 import { runUserShellOk, userShellEnv, type ShellName, type ShellResult } from "./userShell";
+import { requireTools, toolsIn } from "../helpers/prerequisites";
 import {
   createWorkspace,
   pulumi,
@@ -224,9 +225,15 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
   return stack;
 }
 
-/** Runs a generated command line (plus extra shell words) the way a user pastes it into a shell. */
+/**
+ * Runs a generated command line (plus extra shell words) the way a user pastes it into a shell. A program it
+ * needs that is not installed (ssh, scp, sftp, rsync) fails first, by name, with the package to install.
+ */
 export async function shell(command: string, extra = "", input?: string): Promise<string> {
+  requireTools(...toolsIn(command));
   const child = execFile("sh", ["-c", `${command} ${extra}`], { timeout: 60_000 });
+  // A command that exits before reading its input closes the pipe: its exit code and stderr say why, not EPIPE.
+  child.stdin?.on("error", () => undefined);
   child.stdin?.end(input ?? "");
   let stdout = "";
   let stderr = "";

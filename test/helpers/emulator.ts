@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import type { ApiPod } from "../../emulator/podJson";
 import type { ProblemDetails } from "../../emulator/problem";
 import type { PodStatus, PodTimings, RunpodEmulator } from "../../emulator/types";
+import { findTool, missingToolsMessage, TOOL_PACKAGES, type Tool } from "./prerequisites";
 
 export type { ApiPod, ProblemDetails };
 
@@ -174,6 +175,9 @@ export interface CommandResult {
 
 /** Run a program to completion (never rejects on a non-zero exit). */
 export function run(program: string, args: string[], timeoutMs = 15000): Promise<CommandResult> {
+  // ssh, scp, ...: a missing one is named with its package, not reported as a spawn ENOENT.
+  const tool = program in TOOL_PACKAGES ? (program as Tool) : undefined;
+  if (tool && !findTool(tool)) return Promise.reject(new Error(missingToolsMessage([tool])));
   return new Promise((resolve, reject) => {
     const child = spawn(program, args, { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";

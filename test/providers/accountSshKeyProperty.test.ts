@@ -5,7 +5,7 @@
  * mark, in its order, with nothing else but the resource's own line). The provider logic runs against an
  * in-memory key set that behaves like `GET|PUT /v2/account/ssh-keys` (whole-set replace, the API's line pattern).
  */
-import { test, after } from "node:test";
+import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import {
@@ -24,10 +24,13 @@ import { accountSshKeyDiff, accountSshKeyProvider } from "../../sdk/providers/ac
 import { API_KEY_LINE_PATTERN, isOwnLine } from "../../sdk/ssh/accountKeySet";
 import { keyIdentity } from "../../sdk/ssh/publicKey";
 import { addProgressSink } from "../../sdk/providers/progress";
+import { setProviderSettings } from "../../sdk/providers/providerContext";
 import { ed25519PublicKeyLine } from "../helpers/sshKeys";
 
 const quiet = addProgressSink(() => undefined);
 after(quiet);
+// Check needs a configured key; every call goes to the in-memory account, never to the API.
+before(() => setProviderSettings({ token: "rpa_check_only" }));
 
 /** The account's key set, as the API keeps it. */
 class InMemoryKeySet implements KeySetApi {

@@ -7,7 +7,7 @@
  * value; a nested problem is reported on its top-level input, the path inside the sentence), and `reason` is a
  * full sentence that starts with a capital or an input name, names the input, and ends with a period.
  */
-import { test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -16,6 +16,10 @@ import path from "node:path";
 import { providers } from "../../sdk/providers/runtime";
 import { podSpecSchema } from "../../sdk/pod/podSpec";
 import type { CheckFailure } from "../../sdk/pod/checkFailure";
+import { setProviderSettings } from "../../sdk/providers/providerContext";
+
+// A key is configured, so only the input problems are reported (a missing key: missingApiKey.test.ts).
+before(() => setProviderSettings({ token: "rpa_check_only" }));
 
 function freshKey(): { pub: string; priv: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "msg-key-"));

@@ -125,7 +125,7 @@ type podArgs struct {
 	KeepOnFailure *bool `pulumi:"keepOnFailure"`
 	// Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
 	Mounts *PodMounts `pulumi:"mounts"`
-	// The pod's name on Runpod. Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console. Updates in place.
+	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
 	Name *string `pulumi:"name"`
 	// Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
 	Ports []string `pulumi:"ports"`
@@ -177,7 +177,7 @@ type PodArgs struct {
 	KeepOnFailure pulumi.BoolPtrInput
 	// Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
 	Mounts PodMountsPtrInput
-	// The pod's name on Runpod. Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console. Updates in place.
+	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
 	Name pulumi.StringPtrInput
 	// Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
 	Ports pulumi.StringArrayInput

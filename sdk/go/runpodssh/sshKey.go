@@ -11,7 +11,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// `SshKey`: the key pods are reached with. An ED25519 key generated declaratively with `@pulumi/tls` (the private half is a Pulumi secret), or a public key you bring; optionally registered on the Runpod account. One `SshKey` can serve a whole fleet of `SshPod`s.
+// `SshKey`: the key pods are reached with. An ED25519 key generated declaratively with `@pulumi/tls` (the private half is a Pulumi secret, and written to a 0600 file at `pulumi up` unless told not to), or a public key you bring; optionally registered on the Runpod account. One `SshKey` can serve a whole fleet of `SshPod`s.
 type SshKey struct {
 	pulumi.ResourceState
 
@@ -46,24 +46,28 @@ func NewSshKey(ctx *pulumi.Context,
 type sshKeyArgs struct {
 	// Label stored with the key on the account. Default `pulumi-runpod-ssh:<project>/<stack>/<name>`. Updates in place.
 	Comment *string `pulumi:"comment"`
-	// Write the generated private key to this file at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded) and remove it on destroy. Only for a generated key. Default: not written; read the key with `pulumi stack output --show-secrets`. Changing it moves the file.
+	// Where the generated private key is written at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded), on the machine that runs it, and removed on destroy. The pods sharing this key point their commands at it (their `identityFile`). Default `~/.ssh/runpod-<project>-<stack>-<name>`. A file there that holds another key is never overwritten (`pulumi up` fails and says so). Only for a generated key. Changing it moves the file.
 	PrivateKeyFile *string `pulumi:"privateKeyFile"`
 	// A public key you already have (one OpenSSH line, e.g. the contents of `~/.ssh/id_ed25519.pub`), validated like `AccountSshKey.publicKey`. Default: a new ED25519 key generated with `@pulumi/tls`, whose private half is available as the secret output `privateKeyOpenssh`. Changing it replaces the key (and the pods using it).
 	PublicKey *string `pulumi:"publicKey"`
 	// Register the key in the Runpod account's "SSH Public Keys" (removed again on destroy), so that pods created with `startSsh` and Runpod's proxy accept it. Default true. Changing it adds or removes the registration.
 	RegisterOnAccount *bool `pulumi:"registerOnAccount"`
+	// Write the generated private key to `privateKeyFile` (default true). false: nothing is written; the pods' commands still point at `privateKeyFile`, so save the key there yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > <file> && chmod 600 <file>`. Only for a generated key. Changing it writes or removes the file.
+	WritePrivateKeyFile *bool `pulumi:"writePrivateKeyFile"`
 }
 
 // The set of arguments for constructing a SshKey resource.
 type SshKeyArgs struct {
 	// Label stored with the key on the account. Default `pulumi-runpod-ssh:<project>/<stack>/<name>`. Updates in place.
 	Comment pulumi.StringPtrInput
-	// Write the generated private key to this file at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded) and remove it on destroy. Only for a generated key. Default: not written; read the key with `pulumi stack output --show-secrets`. Changing it moves the file.
+	// Where the generated private key is written at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded), on the machine that runs it, and removed on destroy. The pods sharing this key point their commands at it (their `identityFile`). Default `~/.ssh/runpod-<project>-<stack>-<name>`. A file there that holds another key is never overwritten (`pulumi up` fails and says so). Only for a generated key. Changing it moves the file.
 	PrivateKeyFile *string
 	// A public key you already have (one OpenSSH line, e.g. the contents of `~/.ssh/id_ed25519.pub`), validated like `AccountSshKey.publicKey`. Default: a new ED25519 key generated with `@pulumi/tls`, whose private half is available as the secret output `privateKeyOpenssh`. Changing it replaces the key (and the pods using it).
 	PublicKey pulumi.StringPtrInput
 	// Register the key in the Runpod account's "SSH Public Keys" (removed again on destroy), so that pods created with `startSsh` and Runpod's proxy accept it. Default true. Changing it adds or removes the registration.
 	RegisterOnAccount *bool
+	// Write the generated private key to `privateKeyFile` (default true). false: nothing is written; the pods' commands still point at `privateKeyFile`, so save the key there yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > <file> && chmod 600 <file>`. Only for a generated key. Changing it writes or removes the file.
+	WritePrivateKeyFile *bool
 }
 
 func (SshKeyArgs) ElementType() reflect.Type {

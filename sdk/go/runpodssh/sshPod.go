@@ -114,7 +114,7 @@ type sshPodArgs struct {
 	HostAlias *string `pulumi:"hostAlias"`
 	// Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven. "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
 	HostKeyChecking *HostKeyChecking `pulumi:"hostKeyChecking"`
-	// Path of the private key the output commands use (`-i`). Default: `privateKeyFile` when set, else `~/.ssh/runpod-<stack>-<name>` for a generated key, else `~/.ssh/id_ed25519`. Changes outputs only.
+	// Path of the private key the output commands use (`-i`). Default: the file the key is written to, so the commands work as they are on the machine that ran `pulumi up`: `privateKeyFile` (SshPod's own key), the shared `sshKey`'s `privateKeyFile`, or `~/.ssh/id_ed25519` for a public key you brought. Set it (without `privateKeyFile`) to provide the file yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > key && chmod 600 key` with `identityFile: "key"`; SshPod's own key is then not written. Changing it changes the outputs, and whether SshPod's own key is written.
 	IdentityFile *string `pulumi:"identityFile"`
 	// Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
 	Image *string `pulumi:"image"`
@@ -124,13 +124,13 @@ type sshPodArgs struct {
 	KnownHostsFile *string `pulumi:"knownHostsFile"`
 	// Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
 	Mounts *PodMounts `pulumi:"mounts"`
-	// The pod's name on Runpod. Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console. Updates in place.
+	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
 	Name *string `pulumi:"name"`
 	// Also allow password login for root with a generated password (secret output `password`). Less safe than keys; needs the direct path (public IP). Default false. Turning it on resets the container; turning it off replaces the pod (its start command is removed, and the API cannot give the image its own back).
 	PasswordLogin *bool `pulumi:"passwordLogin"`
 	// Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
 	Ports []string `pulumi:"ports"`
-	// Write the generated private key to this file at `pulumi up` (mode 0600, in a 0700 directory) and remove it on destroy. Only when SshPod creates its own key; for a shared `sshKey`, set `privateKeyFile` on the `SshKey`. Default: not written; read it with `pulumi stack output --show-secrets privateKeyOpenssh`.
+	// Where SshPod's own generated private key is written at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded), on the machine that runs it, and removed on destroy. Default `~/.ssh/runpod-<project>-<stack>-<name>`, unless `identityFile` is set (then nothing is written). A file there that holds another key is never overwritten (`pulumi up` fails and says so). Only when SshPod creates its own key; for a shared `sshKey`, set `privateKeyFile` on the `SshKey`. Changing it moves the file.
 	PrivateKeyFile *string `pulumi:"privateKeyFile"`
 	// How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change.
 	ReadinessTimeoutSeconds *int `pulumi:"readinessTimeoutSeconds"`
@@ -182,7 +182,7 @@ type SshPodArgs struct {
 	HostAlias *string
 	// Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven. "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
 	HostKeyChecking *HostKeyChecking
-	// Path of the private key the output commands use (`-i`). Default: `privateKeyFile` when set, else `~/.ssh/runpod-<stack>-<name>` for a generated key, else `~/.ssh/id_ed25519`. Changes outputs only.
+	// Path of the private key the output commands use (`-i`). Default: the file the key is written to, so the commands work as they are on the machine that ran `pulumi up`: `privateKeyFile` (SshPod's own key), the shared `sshKey`'s `privateKeyFile`, or `~/.ssh/id_ed25519` for a public key you brought. Set it (without `privateKeyFile`) to provide the file yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > key && chmod 600 key` with `identityFile: "key"`; SshPod's own key is then not written. Changing it changes the outputs, and whether SshPod's own key is written.
 	IdentityFile *string
 	// Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
 	Image pulumi.StringPtrInput
@@ -192,13 +192,13 @@ type SshPodArgs struct {
 	KnownHostsFile *string
 	// Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
 	Mounts PodMountsPtrInput
-	// The pod's name on Runpod. Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console. Updates in place.
+	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
 	Name pulumi.StringPtrInput
 	// Also allow password login for root with a generated password (secret output `password`). Less safe than keys; needs the direct path (public IP). Default false. Turning it on resets the container; turning it off replaces the pod (its start command is removed, and the API cannot give the image its own back).
 	PasswordLogin *bool
 	// Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
 	Ports pulumi.StringArrayInput
-	// Write the generated private key to this file at `pulumi up` (mode 0600, in a 0700 directory) and remove it on destroy. Only when SshPod creates its own key; for a shared `sshKey`, set `privateKeyFile` on the `SshKey`. Default: not written; read it with `pulumi stack output --show-secrets privateKeyOpenssh`.
+	// Where SshPod's own generated private key is written at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded), on the machine that runs it, and removed on destroy. Default `~/.ssh/runpod-<project>-<stack>-<name>`, unless `identityFile` is set (then nothing is written). A file there that holds another key is never overwritten (`pulumi up` fails and says so). Only when SshPod creates its own key; for a shared `sshKey`, set `privateKeyFile` on the `SshKey`. Changing it moves the file.
 	PrivateKeyFile *string
 	// How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change.
 	ReadinessTimeoutSeconds pulumi.IntPtrInput

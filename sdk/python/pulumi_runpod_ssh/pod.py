@@ -62,7 +62,7 @@ class PodArgs:
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
         :param pulumi.Input['PodMountsArgs'] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
-        :param pulumi.Input[_builtins.str] name: The pod's name on Runpod. Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console. Updates in place.
+        :param pulumi.Input[_builtins.str] name: The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ports: Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
         :param pulumi.Input[_builtins.int] readiness_timeout_seconds: How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change.
         :param pulumi.Input[_builtins.str] registry: Container registry credential id, for private images. Default: none. Updating resets the container.
@@ -294,7 +294,7 @@ class PodArgs:
     @pulumi.getter
     def name(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
-        The pod's name on Runpod. Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console. Updates in place.
+        The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
         """
         return pulumi.get(self, "name")
 
@@ -461,7 +461,7 @@ class Pod(pulumi.CustomResource):
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
         :param pulumi.Input[Union['PodMountsArgs', 'PodMountsArgsDict']] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
-        :param pulumi.Input[_builtins.str] name: The pod's name on Runpod. Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console. Updates in place.
+        :param pulumi.Input[_builtins.str] name: The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ports: Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
         :param pulumi.Input[_builtins.int] readiness_timeout_seconds: How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change.
         :param pulumi.Input[_builtins.str] registry: Container registry credential id, for private images. Default: none. Updating resets the container.

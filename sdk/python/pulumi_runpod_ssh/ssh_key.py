@@ -22,14 +22,16 @@ class SshKeyArgs:
                  comment: pulumi.Input[Optional[_builtins.str]] = None,
                  private_key_file: Optional[_builtins.str] = None,
                  public_key: pulumi.Input[Optional[_builtins.str]] = None,
-                 register_on_account: Optional[_builtins.bool] = None):
+                 register_on_account: Optional[_builtins.bool] = None,
+                 write_private_key_file: Optional[_builtins.bool] = None):
         """
         The set of arguments for constructing a SshKey resource.
 
         :param pulumi.Input[_builtins.str] comment: Label stored with the key on the account. Default `pulumi-runpod-ssh:<project>/<stack>/<name>`. Updates in place.
-        :param _builtins.str private_key_file: Write the generated private key to this file at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded) and remove it on destroy. Only for a generated key. Default: not written; read the key with `pulumi stack output --show-secrets`. Changing it moves the file.
+        :param _builtins.str private_key_file: Where the generated private key is written at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded), on the machine that runs it, and removed on destroy. The pods sharing this key point their commands at it (their `identityFile`). Default `~/.ssh/runpod-<project>-<stack>-<name>`. A file there that holds another key is never overwritten (`pulumi up` fails and says so). Only for a generated key. Changing it moves the file.
         :param pulumi.Input[_builtins.str] public_key: A public key you already have (one OpenSSH line, e.g. the contents of `~/.ssh/id_ed25519.pub`), validated like `AccountSshKey.publicKey`. Default: a new ED25519 key generated with `@pulumi/tls`, whose private half is available as the secret output `privateKeyOpenssh`. Changing it replaces the key (and the pods using it).
         :param _builtins.bool register_on_account: Register the key in the Runpod account's "SSH Public Keys" (removed again on destroy), so that pods created with `startSsh` and Runpod's proxy accept it. Default true. Changing it adds or removes the registration.
+        :param _builtins.bool write_private_key_file: Write the generated private key to `privateKeyFile` (default true). false: nothing is written; the pods' commands still point at `privateKeyFile`, so save the key there yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > <file> && chmod 600 <file>`. Only for a generated key. Changing it writes or removes the file.
         """
         if comment is not None:
             pulumi.set(__self__, "comment", comment)
@@ -39,6 +41,8 @@ class SshKeyArgs:
             pulumi.set(__self__, "public_key", public_key)
         if register_on_account is not None:
             pulumi.set(__self__, "register_on_account", register_on_account)
+        if write_private_key_file is not None:
+            pulumi.set(__self__, "write_private_key_file", write_private_key_file)
 
     @_builtins.property
     @pulumi.getter
@@ -56,7 +60,7 @@ class SshKeyArgs:
     @pulumi.getter(name="privateKeyFile")
     def private_key_file(self) -> Optional[_builtins.str]:
         """
-        Write the generated private key to this file at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded) and remove it on destroy. Only for a generated key. Default: not written; read the key with `pulumi stack output --show-secrets`. Changing it moves the file.
+        Where the generated private key is written at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded), on the machine that runs it, and removed on destroy. The pods sharing this key point their commands at it (their `identityFile`). Default `~/.ssh/runpod-<project>-<stack>-<name>`. A file there that holds another key is never overwritten (`pulumi up` fails and says so). Only for a generated key. Changing it moves the file.
         """
         return pulumi.get(self, "private_key_file")
 
@@ -88,6 +92,18 @@ class SshKeyArgs:
     def register_on_account(self, value: Optional[_builtins.bool]):
         pulumi.set(self, "register_on_account", value)
 
+    @_builtins.property
+    @pulumi.getter(name="writePrivateKeyFile")
+    def write_private_key_file(self) -> Optional[_builtins.bool]:
+        """
+        Write the generated private key to `privateKeyFile` (default true). false: nothing is written; the pods' commands still point at `privateKeyFile`, so save the key there yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > <file> && chmod 600 <file>`. Only for a generated key. Changing it writes or removes the file.
+        """
+        return pulumi.get(self, "write_private_key_file")
+
+    @write_private_key_file.setter
+    def write_private_key_file(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "write_private_key_file", value)
+
 
 @pulumi.type_token("runpod-ssh:index:SshKey")
 class SshKey(pulumi.ComponentResource):
@@ -99,16 +115,18 @@ class SshKey(pulumi.ComponentResource):
                  private_key_file: Optional[_builtins.str] = None,
                  public_key: pulumi.Input[Optional[_builtins.str]] = None,
                  register_on_account: Optional[_builtins.bool] = None,
+                 write_private_key_file: Optional[_builtins.bool] = None,
                  __props__=None):
         """
-        `SshKey`: the key pods are reached with. An ED25519 key generated declaratively with `@pulumi/tls` (the private half is a Pulumi secret), or a public key you bring; optionally registered on the Runpod account. One `SshKey` can serve a whole fleet of `SshPod`s.
+        `SshKey`: the key pods are reached with. An ED25519 key generated declaratively with `@pulumi/tls` (the private half is a Pulumi secret, and written to a 0600 file at `pulumi up` unless told not to), or a public key you bring; optionally registered on the Runpod account. One `SshKey` can serve a whole fleet of `SshPod`s.
 
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.str] comment: Label stored with the key on the account. Default `pulumi-runpod-ssh:<project>/<stack>/<name>`. Updates in place.
-        :param _builtins.str private_key_file: Write the generated private key to this file at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded) and remove it on destroy. Only for a generated key. Default: not written; read the key with `pulumi stack output --show-secrets`. Changing it moves the file.
+        :param _builtins.str private_key_file: Where the generated private key is written at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded), on the machine that runs it, and removed on destroy. The pods sharing this key point their commands at it (their `identityFile`). Default `~/.ssh/runpod-<project>-<stack>-<name>`. A file there that holds another key is never overwritten (`pulumi up` fails and says so). Only for a generated key. Changing it moves the file.
         :param pulumi.Input[_builtins.str] public_key: A public key you already have (one OpenSSH line, e.g. the contents of `~/.ssh/id_ed25519.pub`), validated like `AccountSshKey.publicKey`. Default: a new ED25519 key generated with `@pulumi/tls`, whose private half is available as the secret output `privateKeyOpenssh`. Changing it replaces the key (and the pods using it).
         :param _builtins.bool register_on_account: Register the key in the Runpod account's "SSH Public Keys" (removed again on destroy), so that pods created with `startSsh` and Runpod's proxy accept it. Default true. Changing it adds or removes the registration.
+        :param _builtins.bool write_private_key_file: Write the generated private key to `privateKeyFile` (default true). false: nothing is written; the pods' commands still point at `privateKeyFile`, so save the key there yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > <file> && chmod 600 <file>`. Only for a generated key. Changing it writes or removes the file.
         """
         ...
     @overload
@@ -117,7 +135,7 @@ class SshKey(pulumi.ComponentResource):
                  args: Optional[SshKeyArgs] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         """
-        `SshKey`: the key pods are reached with. An ED25519 key generated declaratively with `@pulumi/tls` (the private half is a Pulumi secret), or a public key you bring; optionally registered on the Runpod account. One `SshKey` can serve a whole fleet of `SshPod`s.
+        `SshKey`: the key pods are reached with. An ED25519 key generated declaratively with `@pulumi/tls` (the private half is a Pulumi secret, and written to a 0600 file at `pulumi up` unless told not to), or a public key you bring; optionally registered on the Runpod account. One `SshKey` can serve a whole fleet of `SshPod`s.
 
         :param str resource_name: The name of the resource.
         :param SshKeyArgs args: The arguments to use to populate this resource's properties.
@@ -138,6 +156,7 @@ class SshKey(pulumi.ComponentResource):
                  private_key_file: Optional[_builtins.str] = None,
                  public_key: pulumi.Input[Optional[_builtins.str]] = None,
                  register_on_account: Optional[_builtins.bool] = None,
+                 write_private_key_file: Optional[_builtins.bool] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
         if not isinstance(opts, pulumi.ResourceOptions):
@@ -153,6 +172,7 @@ class SshKey(pulumi.ComponentResource):
             __props__.__dict__["private_key_file"] = private_key_file
             __props__.__dict__["public_key"] = public_key
             __props__.__dict__["register_on_account"] = register_on_account
+            __props__.__dict__["write_private_key_file"] = write_private_key_file
             __props__.__dict__["fingerprint"] = None
             __props__.__dict__["private_key_openssh"] = None
             __props__.__dict__["public_key_openssh"] = None

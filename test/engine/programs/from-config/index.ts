@@ -19,4 +19,5 @@ const pod = podArgs ? new Pod("pod", { ...podArgs, env: { ...(podArgs.env as Rec
 
 export const sshCommand = sshPod?.sshCommand;
 export const sshPodId = sshPod?.podId;
+export const identityFile = sshPod?.identityFile;
 export const podId = pod?.podId;
