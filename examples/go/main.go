@@ -4,7 +4,7 @@
 //	pulumi up
 //	eval "$(pulumi stack output sshCommand)"         # a shell on the pod
 //
-// The private key is written to ~/.ssh/runpod-<stack>-quickstart (mode 0600) and removed by `pulumi destroy`.
+// The private key is written to ~/.ssh/runpod-<project>-<stack>-quickstart (mode 0600) and removed by `pulumi destroy`.
 package main
 
 import (
@@ -17,7 +17,7 @@ import (
 func main() {
 	pulumi.Run(func(ctx *pulumi.Context) error {
 		cfg := config.New(ctx, "")
-		// Default (unset): ~/.ssh/runpod-<stack>-quickstart.
+		// Default (unset): ~/.ssh/runpod-<project>-<stack>-quickstart.
 		var privateKeyFile *string
 		if v := cfg.Get("privateKeyFile"); v != "" {
 			privateKeyFile = &v

@@ -5,7 +5,7 @@
     pulumi up
     eval "$(pulumi stack output sshCommand)"         # a shell on the pod
 
-The private key is written to ~/.ssh/runpod-<stack>-quickstart (mode 0600) and removed by `pulumi destroy`.
+The private key is written to ~/.ssh/runpod-<project>-<stack>-quickstart (mode 0600) and removed by `pulumi destroy`.
 """
 
 import pulumi
@@ -21,7 +21,7 @@ pod = runpod_ssh.SshPod(
         ids=config.get_object("gpuTypes") or ["NVIDIA GeForce RTX 4090", "NVIDIA RTX A5000", "NVIDIA L4"],
     ),
     cloud=runpod_ssh.PodCloud.SECURE,
-    private_key_file=config.get("privateKeyFile"),  # default: ~/.ssh/runpod-<stack>-quickstart
+    private_key_file=config.get("privateKeyFile"),  # default: ~/.ssh/runpod-<project>-<stack>-quickstart
     # Optional: `pulumi config set --path 'env.MY_VAR' value` (a change updates the pod in place).
     env=config.get_object("env"),
 )

@@ -117,7 +117,7 @@ test(
     const ws = createWorkspace(await getToolchain());
     const project = path.join(work, "trainer");
     const stackName = `readme${process.pid}`;
-    const keyFile = path.join(os.homedir(), ".ssh", `runpod-${stackName}-trainer`);
+    const keyFile = path.join(os.homedir(), ".ssh", `runpod-trainer-${stackName}-trainer`);
     const env = {
       ...userShellEnv(ws, {}),
       RUNPOD_API_URL: emulator.url,
