@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { setMissingKeyMessage } from "../providers/providerContext";
 import { captureConfigure, configureCaptured } from "./providerConfig";
-import { RunpodSshProvider } from "./provider";
+import { PluginProvider } from "./pluginProvider";
 import { connectProgressToEngine } from "./pluginProgress";
 
 export const PLUGIN_MISSING_API_KEY_MESSAGE =
@@ -17,7 +17,7 @@ export async function servePlugin(args: string[]): Promise<void> {
   setMissingKeyMessage(PLUGIN_MISSING_API_KEY_MESSAGE);
   captureConfigure();
   connectProgressToEngine(args);
-  await pulumi.provider.main(new RunpodSshProvider(), args);
+  await pulumi.provider.main(new PluginProvider(), args);
   if (!configureCaptured()) {
     // Two copies of @grpc/grpc-js (ours and @pulumi/pulumi's) that npm did not share: the Configure call would
     // go unread and every Runpod call would fail for want of the API key. Stop with the fix instead.

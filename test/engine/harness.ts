@@ -166,7 +166,7 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
   fs.copyFileSync(path.join(source, "Pulumi.yaml"), path.join(cwd, "Pulumi.yaml"));
   // Plugin programs use this clone's plugin (bin/), the way a contributor points a program at a clone; the
   // examples themselves name no path, as users install the released plugin (test/release runs that route).
-  if ((yaml || python || go) && !/^packages:/m.test(fs.readFileSync(path.join(cwd, "Pulumi.yaml"), "utf8"))) {
+  if ((yaml || python || go) && !/^\s*"?packages"?:/m.test(fs.readFileSync(path.join(cwd, "Pulumi.yaml"), "utf8"))) {
     fs.appendFileSync(path.join(cwd, "Pulumi.yaml"), `packages:\n  runpod-ssh: ${path.join(ROOT, "bin")}\n`);
   }
   if (python) fs.copyFileSync(path.join(source, "__main__.py"), path.join(cwd, "__main__.py"));

@@ -15,7 +15,7 @@ import { customResources } from "./customResources";
 import { constructComponent } from "./components";
 import { schemaText } from "./schema";
 
-export class RunpodSshProvider implements provider.Provider {
+export class PluginProvider implements provider.Provider {
   readonly version = PACKAGE_VERSION;
 
   async getSchema(): Promise<string> {
