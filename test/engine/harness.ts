@@ -15,6 +15,7 @@ import { createVirtualenv } from "../../scripts/toolchainPython";
 import { ensureSdkGenerator, generateSdk } from "../../scripts/sdkgen";
 import { buildGoProgram } from "../../scripts/toolchainGo";
 import { runUserShellOk, userShellEnv, type ShellName, type ShellResult } from "./userShell";
+import type { ShimSettings } from "../../scripts/engine/pulumiShim";
 import { requireTools, toolsIn } from "../helpers/prerequisites";
 import {
   createWorkspace,
@@ -171,7 +172,6 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
   }
   if (python) fs.copyFileSync(path.join(source, "__main__.py"), path.join(cwd, "__main__.py"));
   const program = yaml || python || go ? "" : path.join(options.programDir?.built ?? path.join(EXAMPLES_BUILT, options.example), "index.js");
-  const env = { RUNPOD_SSH_KEY_SETTLE_MS: "200" };
   const hosting: Partial<PulumiOptions> = yaml
     ? { cliHostsProgram: true }
     : python
@@ -179,36 +179,16 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
       : go
         ? { programHost: [process.execPath, GO_HOST_SCRIPT, options.goBinary!] }
         : { program };
-  const run = (args: string[], extra: Partial<PulumiOptions> = {}) =>
-    pulumi(ws, args, { cwd, ...hosting, ...extra, env: { ...env, ...extra.env } });
-  const ok = (args: string[], extra: Partial<PulumiOptions> = {}) =>
-    pulumiOk(ws, args, { cwd, ...hosting, ...extra, env: { ...env, ...extra.env } });
-  let closed = false;
-  const shellEnv = userShellEnv(ws, { program: program || undefined, python: options.python, goBinary: options.goBinary });
-  const stack: ExampleStack = {
+  const stack = stackOf({
     ws,
     emulator,
     cwd,
     program,
-    run,
-    ok,
-    async outputs() {
-      const result = await ok(["stack", "output", "--json", "--show-secrets"]);
-      return JSON.parse(result.stdout) as Record<string, unknown>;
-    },
-    sh: (script, extra = {}) => runUserShellOk(script, { ...shellEnv, ...env }, { cwd, ...extra }),
-    async close() {
-      if (closed) return;
-      closed = true;
-      try {
-        await run(["destroy", "--yes", "--skip-preview", "--non-interactive"], { timeoutMs: 180_000 });
-      } finally {
-        await emulator.stop();
-        ws.remove();
-        fs.rmSync(cwd, { recursive: true, force: true });
-      }
-    },
-  };
+    hosting,
+    shell: { program: program || undefined, python: options.python, goBinary: options.goBinary },
+    removeCwd: true,
+  });
+  const ok = (args: string[]) => stack.ok(args);
   try {
     if (options.foreignKeys) emulator.setAccountKeys(options.foreignKeys);
     await ok(["stack", "init", "engine", "--non-interactive"]);
@@ -223,6 +203,56 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
     throw e;
   }
   return stack;
+}
+
+/** What a stack is made of: its workspace, emulator, project folder and how its program is hosted. */
+export interface StackParts {
+  ws: EngineWorkspace;
+  emulator: RunpodEmulator;
+  cwd: string;
+  /** The compiled Node.js program, or "" when the CLI or another host runs it. */
+  program: string;
+  hosting: Partial<PulumiOptions>;
+  /** How the user's shell (`sh`) hosts the program (pulumiShim.ts). */
+  shell: Omit<ShimSettings, "pulumi">;
+  /** `close` also deletes the project folder. */
+  removeCwd: boolean;
+}
+
+/** The ExampleStack over `parts` (no stack is created yet): commands, outputs, a user's shell, close. */
+export function stackOf(parts: StackParts): ExampleStack {
+  const { ws, emulator, cwd, hosting } = parts;
+  const env = { RUNPOD_SSH_KEY_SETTLE_MS: "200" };
+  const run = (args: string[], extra: Partial<PulumiOptions> = {}) =>
+    pulumi(ws, args, { cwd, ...hosting, ...extra, env: { ...env, ...extra.env } });
+  const ok = (args: string[], extra: Partial<PulumiOptions> = {}) =>
+    pulumiOk(ws, args, { cwd, ...hosting, ...extra, env: { ...env, ...extra.env } });
+  const shellEnv = userShellEnv(ws, parts.shell);
+  let closed = false;
+  return {
+    ws,
+    emulator,
+    cwd,
+    program: parts.program,
+    run,
+    ok,
+    async outputs() {
+      const result = await ok(["stack", "output", "--json", "--show-secrets"]);
+      return JSON.parse(result.stdout) as Record<string, unknown>;
+    },
+    sh: (script, extra = {}) => runUserShellOk(script, { ...shellEnv, ...env, ...extra.env }, { cwd, ...extra }),
+    async close() {
+      if (closed) return;
+      closed = true;
+      try {
+        await run(["destroy", "--yes", "--skip-preview", "--non-interactive"], { timeoutMs: 180_000 });
+      } finally {
+        await emulator.stop();
+        ws.remove();
+        if (parts.removeCwd) fs.rmSync(cwd, { recursive: true, force: true });
+      }
+    },
+  };
 }
 
 /**

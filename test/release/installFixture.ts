@@ -5,7 +5,6 @@
  * installed plugin resolves or opens, to prove it never reaches back into the repository.
  */
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
@@ -19,9 +18,8 @@ import {
   type EngineWorkspace,
   type PulumiOptions,
 } from "../../scripts/engine/workspace";
-import { getToolchain, type ExampleStack } from "../engine/harness";
+import { getToolchain, stackOf, type ExampleStack } from "../engine/harness";
 import { writeProject, type Language } from "./programs";
-import { runUserShellOk, userShellEnv } from "../engine/userShell";
 
 /** dist/test/release -> repository root. */
 export const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -189,35 +187,8 @@ export async function openStack(
 ): Promise<ExampleStack> {
   const { ws, dir } = project;
   const emulator = await startEmulator({ sshMode: "image", timings });
-  const env = { RUNPOD_SSH_KEY_SETTLE_MS: "200" };
-  const run = (args: string[], extra: Partial<PulumiOptions> = {}) =>
-    pulumi(ws, args, { cwd: dir, ...hosting, ...extra, env: { ...env, ...extra.env } });
-  const ok = (args: string[], extra: Partial<PulumiOptions> = {}) =>
-    pulumiOk(ws, args, { cwd: dir, ...hosting, ...extra, env: { ...env, ...extra.env } });
-  let closed = false;
-  const stack: ExampleStack = {
-    ws,
-    emulator,
-    cwd: dir,
-    program: "",
-    run,
-    ok,
-    async outputs() {
-      return JSON.parse((await ok(["stack", "output", "--json", "--show-secrets"])).stdout) as Record<string, unknown>;
-    },
-    sh: (script, extra = {}) =>
-      runUserShellOk(script, { ...userShellEnv(ws, { program: hosting.program }), ...env }, { cwd: dir, ...extra }),
-    async close() {
-      if (closed) return;
-      closed = true;
-      try {
-        await run(["destroy", "--yes", "--skip-preview", "--non-interactive"], { timeoutMs: 180_000 });
-      } finally {
-        await emulator.stop();
-        ws.remove();
-      }
-    },
-  };
+  const stack = stackOf({ ws, emulator, cwd: dir, program: "", hosting, shell: { program: hosting.program }, removeCwd: false });
+  const ok = (args: string[]) => stack.ok(args);
   await ok(["stack", "init", "release", "--non-interactive"]);
   await ok(["config", "set", `${namespace}:apiUrl`, emulator.url]);
   await ok(["config", "set", "--secret", `${namespace}:token`, emulator.apiKey]);
@@ -231,18 +202,10 @@ export async function openStack(
  */
 export async function assertEvalSshCommandRuns(stack: ExampleStack): Promise<void> {
   const podId = String((await stack.outputs()).podId);
-  const said = await new Promise<string>((resolve, reject) => {
-    const child = execFile(
-      "sh",
-      ["-c", 'eval "$(pulumi stack output sshCommand)"'],
-      {
-        cwd: stack.cwd,
-        env: { ...stack.ws.env, NODE_OPTIONS: "" },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => (error ? reject(new Error(`${error.message}\n${stderr}`)) : resolve(stdout)),
-    );
-    child.stdin?.end("echo ok-from-$RUNPOD_POD_ID\n");
+  const said = await stack.sh('eval "$(pulumi stack output sshCommand)"', {
+    shell: "sh",
+    input: "echo ok-from-$RUNPOD_POD_ID\n",
+    env: { NODE_OPTIONS: "" },
   });
-  assert.match(said, new RegExp(`ok-from-${podId}`), "the sshCommand output, run with eval, reaches the pod");
+  assert.match(said.stdout, new RegExp(`ok-from-${podId}`), "the sshCommand output, run with eval, reaches the pod");
 }
