@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import { CapacityBook } from "./capacity";
 import { FaultInjector } from "./faults";
 import { freePort, randomApiKey } from "./ids";
 import { podView } from "./podJson";
@@ -16,6 +17,7 @@ import { adminRoutes, apiRoutes, type EmulatorCore } from "./routes";
 import { ApiServer } from "./server";
 import { loadSpecValidator } from "./specValidator";
 import { locateSshTools, SshdManager, sshLoginUser } from "./sshd";
+import { VolumeStore } from "./volumes";
 import type { EmulatorOptions, EmulatorPodView, PodTimings, RateLimitWindow, RecordedRequest, RunpodEmulator, SshMode } from "./types";
 
 /** Default lifecycle delays. */
@@ -114,7 +116,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
     sshd?.killAllSync();
     fs.rmSync(tempDir, { recursive: true, force: true });
   });
-  const store = new PodStore({ timings: settings.timings, sshMode: settings.sshMode, sshd, rootDir: tempDir, log });
+  const capacity = new CapacityBook();
+  // Which live pods mount a volume (a mounted volume cannot be deleted).
+  const volumes: VolumeStore = new VolumeStore(path.join(tempDir, "volumes"), (volumeId: string): string[] =>
+    store.list().filter((pod) => pod.config.mounts.network?.some((m) => m.volumeId === volumeId)).map((pod) => pod.id),
+  );
+  const store: PodStore = new PodStore({ timings: settings.timings, sshMode: settings.sshMode, sshd, rootDir: tempDir, log, volumes, capacity });
   const faults = new FaultInjector();
   const requests: RecordedRequest[] = [];
   const responseViolations: string[] = [];
@@ -130,6 +137,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
   const core: EmulatorCore = {
     store,
     faults,
+    volumes,
+    capacity,
     sshUser,
     keySetLimit: settings.keySetLimit,
     getAccountKeys: () => [...accountKeys],
@@ -196,6 +205,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
     requests,
     responseViolations,
     faults,
+    capacity,
+    volumes: () => volumes.list(),
+    volumeFolder: (id: string) => volumes.folder(id),
     accountKeys: () => [...accountKeys],
     setAccountKeys: (keys: string[]) => {
       if (!Array.isArray(keys) || keys.some((key) => typeof key !== "string")) {

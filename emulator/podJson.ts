@@ -66,7 +66,7 @@ export function renderPod(pod: Pod, sshUser: string, now: number = Date.now()): 
   if (running && pod.container) {
     runtime = {
       uptime: Math.max(0, Math.floor((now - pod.container.startedAtMs) / 1000)),
-      ...(compute.kind === "gpu" ? { gpus: Array.from({ length: compute.count }, () => ({ util: 0, memoryUtil: 0 })) } : {}),
+      ...(compute.kind === "gpu" ? { gpus: Array.from({ length: pod.zeroGpus ? 0 : compute.count }, () => ({ util: 0, memoryUtil: 0 })) } : {}),
       cpu: { util: 1 },
       memory: { util: 3 },
       ports: pod.container.ports.map((port) => ({ ...port })),
@@ -90,7 +90,7 @@ export function renderPod(pod: Pod, sshUser: string, now: number = Date.now()): 
     actions: actionsFor(pod.status),
     mounts,
     ...(compute.kind === "gpu"
-      ? { gpu: { id: compute.id, count: compute.count, ...gpuAllocation(pod) } }
+      ? { gpu: { id: compute.id, count: pod.zeroGpus ? 0 : compute.count, ...gpuAllocation(pod) } }
       : { cpu: { id: compute.id, vcpuCount: compute.vcpuCount, memory: compute.memory } }),
     cloud: config.cloud,
     dataCenterId: pod.machine?.dataCenterId ?? null,

@@ -29,6 +29,8 @@ import type { Placement, PodConfig, ResolvedPatch } from "./podRules";
 import { ApiError } from "./problem";
 import type { SshdHandle, SshdManager } from "./sshd";
 import type { PodFault, PodStatus, PodTimings, SshMode } from "./types";
+import type { CapacityBook } from "./capacity";
+import type { VolumeStore } from "./volumes";
 
 /** A live port mapping (`runtime.ports[]`). */
 export interface RuntimePort {
@@ -76,6 +78,8 @@ export class Pod {
   startedAt: string | null = null;
   container: Container | null = null;
   containerStarts = 0;
+  /** True when the last start found no free GPU on its host: the pod runs with zero GPUs (capacity.ts). */
+  zeroGpus = false;
   /** Global networking as currently applied (PATCH changes apply at the next container start). */
   globalNetworkingActive: boolean;
   readonly globalIp: string;
@@ -118,6 +122,10 @@ export interface PodStoreOptions {
   log: (line: string) => void;
   /** Where public ports come from (default: a fresh book over free ports). */
   ports?: PortBook;
+  /** Network volumes: a mounting pod's container root links its mount path to the volume's folder. */
+  volumes?: VolumeStore;
+  /** Free GPUs per data center: a start without room comes back with zero GPUs. */
+  capacity?: CapacityBook;
 }
 
 /**
@@ -192,6 +200,11 @@ export class PodStore {
   start(pod: Pod): void {
     this.assertAction(pod, "start");
     pod.log.append("system", "Start requested");
+    const compute = pod.config.compute;
+    if (compute.kind === "gpu" && pod.machine && this.options.capacity) {
+      pod.zeroGpus = !this.options.capacity.hasRoom(compute.id, pod.machine.dataCenterId, compute.count);
+      if (pod.zeroGpus) pod.log.append("system", "No GPU free on this host: the pod starts with zero GPUs");
+    }
     if (pod.machine) this.beginStarting(pod, false);
     else this.beginProvisioning(pod);
   }
@@ -420,6 +433,12 @@ export class PodStore {
     for (const line of hostKeyLogLines(entries)) pod.log.append("container", line);
   }
 
+  /** `RUNPOD_EMULATOR_ROOT`: the pod's container root, where its network volume is mounted (volumes.ts). */
+  private containerRootEnv(pod: Pod): Record<string, string> {
+    const root = this.options.volumes?.prepareRoot(pod.dir, pod.config.mounts);
+    return root ? { RUNPOD_EMULATOR_ROOT: root } : {};
+  }
+
   private async spawnSshd(pod: Pod, sshd: SshdManager, keys: string, port: number): Promise<void> {
     const epoch = pod.epoch;
     let handle: SshdHandle | undefined;
@@ -430,7 +449,7 @@ export class PodStore {
         port,
         nextPort: () => this.takePort(pod),
         authorizedKeys: keys,
-        sessionEnv: { RUNPOD_DC_ID: pod.machine?.dataCenterId ?? "", RUNPOD_POD_HOSTNAME: pod.podHostId },
+        sessionEnv: { RUNPOD_DC_ID: pod.machine?.dataCenterId ?? "", RUNPOD_POD_HOSTNAME: pod.podHostId, ...this.containerRootEnv(pod) },
         onLine: (line) => pod.log.append("container", line),
         onUnexpectedExit: (description) => {
           if (pod.container && pod.container.sshd === handle) {

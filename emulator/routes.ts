@@ -4,7 +4,8 @@
  *
  * Runpod API (bodies validated against the spec before a handler runs):
  *   GET|PUT /v2/account/ssh-keys, GET|POST /v2/pods, GET|PATCH|DELETE /v2/pods/{id},
- *   POST /v2/pods/{id}/action, GET /v2/pods/{id}/logs (Server-Sent Events).
+ *   POST /v2/pods/{id}/action, GET /v2/pods/{id}/logs (Server-Sent Events); GET|POST /v2/network-volumes,
+ *   GET|PATCH|DELETE /v2/network-volumes/{id} (volumes.ts); GET /v2/catalog/gpus[/{id}] (capacity.ts).
  *
  * Admin (not part of the Runpod API; bearer key required; never rate limited):
  *   POST /_emulator/faults            body: any of
@@ -16,6 +17,7 @@
  *      answers 200 with the pending faults.
  *   GET  /_emulator/state             answers {accountKeys, pods (internal views), faults, requestCount, sshMode, ...}
  *   POST /_emulator/pods/{id}/reset   simulates a container reset/migration; answers the pod's internal view.
+ *   POST /_emulator/capacity          free GPUs per GPU type × data center (capacity.ts).
  */
 import type { FaultInjector } from "./faults";
 import { LOG_SOURCES, type LogCursor, type LogSource, parseLastEventId, pipeLogToResponse } from "./logs";
@@ -25,11 +27,17 @@ import type { Pod, PodAction, PodStore } from "./pods";
 import { ApiError, noCapacity, validationFailed } from "./problem";
 import type { Route, RouteResult } from "./server";
 import { isDateTime } from "./specValidator";
+import { type CapacityBook, capacityAdminRoute, catalogRoutes } from "./capacity";
+import { type VolumeStore, volumeRoutes } from "./volumes";
 
 /** What the handlers need from the emulator. */
 export interface EmulatorCore {
   store: PodStore;
   faults: FaultInjector;
+  /** Network volumes (volumes.ts). */
+  volumes: VolumeStore;
+  /** Free GPUs per GPU type × data center (capacity.ts). */
+  capacity: CapacityBook;
   sshUser: string;
   keySetLimit: number;
   getAccountKeys(): string[];
@@ -67,7 +75,9 @@ async function createPod(core: EmulatorCore, body: CreatePodBody): Promise<Route
     default:
       break;
   }
-  const placement = placePod(config, core.faults);
+  // A volume pins the pod to its data center; only data centers with room for the GPUs are offered.
+  const centers = core.capacity.allowedCenters(config, core.volumes.checkMount(config));
+  const placement = placePod({ ...config, dataCenterIds: centers }, core.faults);
   applyCreateFlags(config, { startSsh, startJupyter }, core.getAccountKeys());
   const pod = core.store.create(config, placement, core.faults.takePodFault() ?? null);
   if (fault === "created-then-500") throw new ApiError(500, "internal server error");
@@ -230,6 +240,8 @@ export function apiRoutes(core: EmulatorCore): Route[] {
         return streamLogs(core, pod, parseLogCursor(query, Array.isArray(lastEventId) ? lastEventId[0] : lastEventId));
       },
     },
+    ...volumeRoutes(core.volumes),
+    ...catalogRoutes(core.capacity),
   ];
 }
 
@@ -266,5 +278,6 @@ export function adminRoutes(core: EmulatorCore): Route[] {
         }
       },
     },
+    capacityAdminRoute(core.capacity),
   ];
 }

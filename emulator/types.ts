@@ -163,6 +163,20 @@ export interface RunpodEmulator {
   /** Spec violations of sent responses (only filled when `validateResponses` is on). */
   readonly responseViolations: string[];
   readonly faults: EmulatorFaults;
+  /**
+   * Free GPUs per GPU type × data center (unset: plenty). `capacity.set(gpuId, dataCenterId, 0)` makes creates
+   * there fail for lack of capacity and a stopped pod there start with zero GPUs; the catalog's availability
+   * (`GET /v2/catalog/gpus?include=AVAILABILITY&product=POD`) follows.
+   */
+  readonly capacity: {
+    set(gpuId: string, dataCenterId: string, free: number | null): void;
+    get(gpuId: string, dataCenterId: string): number | undefined;
+    clear(): void;
+  };
+  /** The account's network volumes (`/v2/network-volumes`). */
+  volumes(): Array<{ id: string; name: string; size: number; dataCenter: string; type: string }>;
+  /** The folder holding a network volume's data (what pods mounting it see at their mount path). */
+  volumeFolder(id: string): string;
   /** Current account SSH keys. */
   accountKeys(): string[];
   /** Replace the account SSH keys (not validated, so legacy or odd entries can be simulated). */

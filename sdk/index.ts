@@ -22,6 +22,7 @@ export {
   type PodMountsArgs,
   type PodPersistentMountArgs,
   type PodNetworkMountArgs,
+  type PodNetworkVolumeArgs,
   type PodCloud,
 } from "./resources/pod";
 export type { Integer } from "./resources/integer";
@@ -30,4 +31,5 @@ export { SshKey, type SshKeyArgs } from "./components/sshKey";
 export { SshPod, type SshPodArgs, type SshdMode } from "./components/sshPod";
 export { LocalKeyFile, type LocalKeyFileArgs } from "./resources/localKeyFile";
 export { SshPassword, type SshPasswordArgs } from "./resources/sshPassword";
+export { NetworkVolume, type NetworkVolumeArgs, type NetworkVolumeType } from "./resources/networkVolume";
 export { buildSshCommands, shellQuote, type HostKeyChecking, type SshCommands } from "./ssh/sshCommands";

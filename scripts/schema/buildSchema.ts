@@ -42,6 +42,12 @@ export const RESOURCE_SOURCES: ResourceSource[] = [
   { name: "Pod", file: "sdk/resources/pod.ts", args: "PodArgs", className: "Pod" },
   { name: "LocalKeyFile", file: "sdk/resources/localKeyFile.ts", args: "LocalKeyFileArgs", className: "LocalKeyFile" },
   { name: "SshPassword", file: "sdk/resources/sshPassword.ts", args: "SshPasswordArgs", className: "SshPassword" },
+  {
+    name: "NetworkVolume",
+    file: "sdk/resources/networkVolume.ts",
+    args: "NetworkVolumeArgs",
+    className: "NetworkVolume",
+  },
   { name: "SshKey", file: "sdk/components/sshKey.ts", args: "SshKeyArgs", className: "SshKey", component: true },
   { name: "SshPod", file: "sdk/components/sshPod.ts", args: "SshPodArgs", className: "SshPod", component: true },
 ];

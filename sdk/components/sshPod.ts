@@ -192,6 +192,8 @@ export class SshPod extends pulumi.ComponentResource {
   public readonly sshKey: SshKey;
   /** The Runpod pod id. */
   public readonly podId: pulumi.Output<string>;
+  /** The data center the pod landed in, e.g. `EU-RO-1` (with `allowUnpinnedFallback`, possibly none of `dataCenterIds`). */
+  public readonly dataCenterId: pulumi.Output<string | null>;
   /** Public IP of the direct path (null with proxy-only access). */
   public readonly host: pulumi.Output<string | null>;
   /** Mapped port of 22/tcp (null with proxy-only access). Changes on every container reset. */
@@ -313,6 +315,7 @@ export class SshPod extends pulumi.ComponentResource {
     const pod = this.pod;
 
     this.podId = pod.podId;
+    this.dataCenterId = pod.dataCenterId;
     this.host = pod.publicIp;
     this.port = pod.sshPort;
     this.user = pod.sshUser;
@@ -371,6 +374,7 @@ export class SshPod extends pulumi.ComponentResource {
 
     this.registerOutputs({
       podId: this.podId,
+      dataCenterId: this.dataCenterId,
       host: this.host,
       port: this.port,
       user: this.user,

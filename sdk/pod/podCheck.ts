@@ -12,6 +12,7 @@ import { parsePublicKey, PublicKeyError } from "../ssh/publicKey";
 import { CheckFailures, describe, pathText, type CheckFailure, type InputPath } from "./checkFailure";
 import { MAX_ENV_ENTRY_BYTES, MAX_ENV_TOTAL_BYTES, envEntryBytes, startBytes } from "./containerLimits";
 import { imageReferenceProblem } from "./imageReference";
+import { checkNetworkVolume } from "./volumeCheck";
 import {
   MAX_ENV_VARS,
   MAX_HTTP_PORTS,
@@ -317,6 +318,7 @@ export function checkPodSpec(raw: unknown, ownerTag = ""): CheckFailure[] {
   const spec = input as PodSpec;
   checkPlacement(spec, rawObj, failures);
   checkMounts(spec, failures);
+  checkNetworkVolume(spec, rawObj, failures);
   checkArgs(spec, failures);
   checkPorts(spec, failures);
   checkEnvNames(spec, rawObj, failures);

@@ -28,7 +28,8 @@ import {
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, sleep } from "../runpod/retryPolicy";
 import type { Pod } from "../runpod/schemas";
 import { podWatcherFor } from "./podWatcher";
-import { OWNER_ENV, createPodBody, placementCandidates, type PlacementCandidate, type PodSpec } from "./podSpec";
+import { OWNER_ENV, createPodBody, type PlacementCandidate, type PodSpec } from "./podSpec";
+import { catalogNote, noCapacityHint, planPlacement, readAvailability } from "./placement";
 
 
 /** Retries of one candidate after 5xx or network failures. */
@@ -51,7 +52,7 @@ export interface CreateOutcome {
 }
 
 function describeCandidate(c: PlacementCandidate): string {
-  const where = c.dataCenterIds ? ` in ${c.dataCenterIds.join("/")}` : "";
+  const where = c.dataCenterIds ? ` in ${c.dataCenterIds.join("/")}` : c.unpinned ? " in any data center (unpinned fallback)" : "";
   return `${c.gpuId ?? "CPU"}${where}`;
 }
 
@@ -81,7 +82,8 @@ export async function createPod(client: RunpodClient, spec: PodSpec, options: Cr
     options.onProgress?.(`pod ${options.name}: found pod ${orphan.id} left by an interrupted earlier create of this resource; using it instead of creating another`);
     return { pod: orphan, adopted: true };
   }
-  const candidates = placementCandidates(spec);
+  const plan = await planPlacement(client, spec);
+  const candidates = plan.candidates;
   const refusals: Array<{ candidate: PlacementCandidate; error: RunpodApiError }> = [];
 
   for (const candidate of candidates) {
@@ -128,8 +130,9 @@ export async function createPod(client: RunpodClient, spec: PodSpec, options: Cr
     }
   }
 
-  // Every candidate was refused.
-  const lines = refusals.map((r) => `  - ${describeCandidate(r.candidate)}: ${r.error.status} ${r.error.detail ?? ""}`.trimEnd());
+  // Every candidate was refused: say what each GPU × data center answered and what the catalog said (placement.ts).
+  const catalog = plan.catalog ?? (spec.gpu ? await readAvailability(client, spec) : undefined);
+  const lines = refusals.map((r) => `  - ${describeCandidate(r.candidate)}: ${r.error.status} ${r.error.detail ?? ""}`.trimEnd() + catalogNote(r.candidate, catalog));
   const all400 = refusals.every((r) => r.error.status === 400);
   const details = new Set(refusals.map((r) => r.error.detail));
   if (refusals.length > 1 && all400 && details.size === 1) {
@@ -143,7 +146,7 @@ export async function createPod(client: RunpodClient, spec: PodSpec, options: Cr
   throw new Error(
     (noCapacity
       ? `No capacity for pod ${options.name} on any placement candidate. ` +
-        `Add candidates (gpu.ids, dataCenterIds, cloud: "COMMUNITY") or retry later.${hostFilterHint(spec)}\n`
+        `Add candidates (gpu.ids, dataCenterIds, cloud: "COMMUNITY") or retry later.${hostFilterHint(spec)}${noCapacityHint(spec, plan.volumeDataCenter)}\n`
       : `Runpod refused pod ${options.name} on every placement candidate:\n`) + lines.join("\n"),
   );
 }

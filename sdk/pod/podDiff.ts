@@ -13,13 +13,16 @@
  *   globalNetworking (removing it PATCHes the default, false).
  * - Update with a `start` or `stop` action: running. The pod's running state is read from its status, so a pod
  *   stopped outside Pulumi (seen by `pulumi refresh`) is started again by the next `up` unless `running: false`.
- * - Update without an API write: allowProxyOnly, waitForSsh, hostKeyChecking, readinessTimeoutSeconds, keepOnFailure.
+ * - Update without an API write: allowProxyOnly, waitForSsh, hostKeyChecking, readinessTimeoutSeconds, keepOnFailure,
+ *   and the create-time placement choices allowUnpinnedFallback, checkAvailability, recreateOnResume.
+ * - Replace: networkVolume (attached at create only); and, with recreateOnResume, resuming a paused pod.
  * - No change: values equal to what the pod already has, spelled differently: a default written out
  *   (`cloud: "SECURE"`, `gpu.count: 1`, `startSsh: true`, ...), `22/tcp` (always added), ports or keys in another
  *   order, a key's comment or line end (a key is its type and base64), empty lists and maps.
  */
 import { keyIdentity } from "../ssh/publicKey";
-import { DEFAULT_READINESS_TIMEOUT_SECONDS, containsUnknown, portsWithSsh, type PodSpec } from "./podSpec";
+import { DEFAULT_READINESS_TIMEOUT_SECONDS, DEFAULT_VOLUME_PATH, containsUnknown, portsWithSsh, type PodSpec } from "./podSpec";
+import { resumeRecreates } from "./zeroGpus";
 
 /** Inputs whose change replaces the pod. */
 export const REPLACE_ON_CHANGE = [
@@ -32,6 +35,7 @@ export const REPLACE_ON_CHANGE = [
   "sshPublicKeys",
   "startSsh",
   "startJupyter",
+  "networkVolume",
 ] as const;
 /** Inputs changed in place with a PATCH. */
 export const UPDATE_IN_PLACE = [
@@ -54,6 +58,9 @@ export const BEHAVIOUR_ONLY = [
   "hostKeyChecking",
   "readinessTimeoutSeconds",
   "keepOnFailure",
+  "allowUnpinnedFallback",
+  "checkAvailability",
+  "recreateOnResume",
 ] as const;
 /** PATCHed inputs whose removal a PATCH cannot express: removing them replaces the pod. */
 export const REPLACE_ON_REMOVAL = ["args", "image", "disk"] as const;
@@ -72,6 +79,9 @@ const DEFAULTS: Record<string, unknown> = {
   readinessTimeoutSeconds: DEFAULT_READINESS_TIMEOUT_SECONDS,
   env: {},
   running: true,
+  allowUnpinnedFallback: false,
+  checkAvailability: false,
+  recreateOnResume: false,
 };
 
 function stable(value: unknown): string {
@@ -131,6 +141,11 @@ export function comparable(key: string, value: unknown): string {
       return stable(effectiveMounts(v as PodSpec["mounts"]));
     case "dataCenterIds":
       return stable(nonEmpty(v as string[]));
+    case "networkVolume": {
+      // The volume and where it is mounted; its data center follows from the volume.
+      const nv = v as PodSpec["networkVolume"];
+      return stable(nv && typeof nv === "object" ? { id: nv.id, path: nv.path ?? DEFAULT_VOLUME_PATH } : nv);
+    }
     case "sshPublicKeys":
       if (!Array.isArray(v)) return stable(v);
       return stable(
@@ -172,6 +187,8 @@ export function podChange(olds: Record<string, unknown>, news: Record<string, un
   ) {
     replaces.push("mounts");
   }
+  // recreateOnResume: a resume is a new pod on the network volume, not a start (zeroGpus.ts).
+  if (resumeRecreates(olds, news)) replaces.push("running");
   const updates = [...UPDATE_IN_PLACE, ...ACTION_ON_CHANGE, ...BEHAVIOUR_ONLY].filter(
     (k) => changed(k) && !replaces.includes(k),
   );

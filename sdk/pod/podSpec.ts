@@ -30,6 +30,8 @@ export const MAX_ENV_VARS = 50;
 export const OWNER_ENV = "PULUMI_RUNPOD_SSH_OWNER";
 export const MAX_HTTP_PORTS = 10;
 export const DEFAULT_READINESS_TIMEOUT_SECONDS = 15 * 60;
+/** Where a network volume is mounted when `networkVolume.path` is not set. */
+export const DEFAULT_VOLUME_PATH = "/workspace";
 
 /** The Pod inputs, as plain values (what the dynamic provider receives). */
 export interface PodSpec {
@@ -69,6 +71,14 @@ export interface PodSpec {
   keepOnFailure?: boolean;
   /** False: the pod is stopped (podPower.ts). Default true. */
   running?: boolean;
+  /** A network volume attached at create (volumeCheck.ts): pins the data center and Secure Cloud. */
+  networkVolume?: { id: string; dataCenter?: string; path?: string };
+  /** With dataCenterIds and no volume: when no candidate has capacity, try again without a data center (placement.ts). */
+  allowUnpinnedFallback?: boolean;
+  /** Read the catalog's availability before create and try the candidates in stock first (placement.ts). */
+  checkAvailability?: boolean;
+  /** With a network volume: resuming a paused pod creates a new pod on the volume instead (zeroGpus.ts). */
+  recreateOnResume?: boolean;
 }
 
 import { describe } from "./checkFailure";
@@ -141,6 +151,10 @@ export const podSpecSchema = z.strictObject({
   readinessTimeoutSeconds: posInt(10).max(86_400, { message: "must be at most 86400 (24 hours)" }).optional(),
   keepOnFailure: z.boolean().optional(),
   running: z.boolean().optional(),
+  networkVolume: z.strictObject({ id: nonEmpty(), dataCenter: nonEmpty().optional(), path: nonEmpty().optional() }).optional(),
+  allowUnpinnedFallback: z.boolean().optional(),
+  checkAvailability: z.boolean().optional(),
+  recreateOnResume: z.boolean().optional(),
 });
 
 /** Ports as given plus `22/tcp` when it is missing. */
@@ -185,6 +199,8 @@ export function podEnv(spec: PodSpec): Record<string, string> {
 export interface PlacementCandidate {
   gpuId?: string;
   dataCenterIds?: string[];
+  /** The unpinned retry after no candidate had capacity (`allowUnpinnedFallback`, placement.ts). */
+  unpinned?: boolean;
 }
 
 /** The ordered placement candidates: each GPU type, and each data center in turn when asked to. */
@@ -221,6 +237,11 @@ export function createPodBody(spec: PodSpec, name: string, candidate: PlacementC
   body.env = { ...podEnv(spec), ...extraEnv };
   if (spec.registry !== undefined) body.registry = spec.registry;
   if (spec.mounts !== undefined) body.mounts = spec.mounts;
+  if (spec.networkVolume !== undefined) {
+    // Attached at create only, Secure Cloud only (volumeCheck.ts); the candidate carries the volume's data center.
+    body.mounts = { network: [{ volumeId: spec.networkVolume.id, path: spec.networkVolume.path ?? DEFAULT_VOLUME_PATH }] };
+    body.cloud = "SECURE";
+  }
   if (spec.globalNetworking !== undefined) body.globalNetworking = spec.globalNetworking;
   if (spec.startJupyter !== undefined) body.startJupyter = spec.startJupyter;
   body.startSsh = spec.startSsh ?? true;

@@ -37,6 +37,7 @@ import { PodNotReadyError, waitForPodReady, type ReadinessOptions, type ReadyPod
 import { terminatePod } from "../pod/podDelete";
 import { startPod, stopPod } from "../pod/podPower";
 import { hostKeysWithoutReset, rereadHostKeys } from "../pod/podHostKeys";
+import { assertGpusAfterResume } from "../pod/zeroGpus";
 import type { HostKeyProof } from "../pod/podHostKeyProof";
 import { knownHostsLine, pinnedHostKey } from "../ssh/hostKeys";
 import { assertSshPath } from "../ssh/sshAddress";
@@ -284,6 +285,7 @@ export const podProvider = {
       say("starting it again; waiting for SSH on its new port");
       await startPod(client, id, { label });
       const ready = await waitReady(client, news, id, { startedFromStop: {} });
+      await assertGpusAfterResume(client, spec, label, ready.pod, readinessTimeoutMs(news));
       return { outs: outputsFrom(news, ready.pod, ready.hostKeys, ready.hostKeyProof) };
     }
     const pod = (await patch()) ?? (await client.getPod(id));

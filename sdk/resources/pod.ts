@@ -74,6 +74,22 @@ export interface PodMountsArgs {
   network?: pulumi.Input<pulumi.Input<PodNetworkMountArgs>[]>;
 }
 
+/** A network volume to attach (a `NetworkVolume`'s outputs, or an existing volume's id). */
+export interface PodNetworkVolumeArgs {
+  /**
+   * The volume's id: a `NetworkVolume`'s `volumeId`, or the id of a volume made elsewhere. Changing it replaces the
+   * pod (Runpod attaches a volume only when a pod is created).
+   */
+  id: pulumi.Input<string>;
+  /**
+   * The volume's data center (a `NetworkVolume`'s `dataCenter`), checked against `dataCenterIds` at preview.
+   * Default: read from the API at create (one request).
+   */
+  dataCenter?: pulumi.Input<string>;
+  /** Where it is mounted in the container, an absolute path. Default `/workspace`. Changing it replaces the pod. */
+  path?: pulumi.Input<string>;
+}
+
 export interface PodArgs {
   /**
    * The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also
@@ -205,6 +221,33 @@ export interface PodArgs {
    * `running: false` is created and stopped at once. Default true. Updates in place (a start or stop action).
    */
   running?: pulumi.Input<boolean>;
+  /**
+   * A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the
+   * pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data
+   * center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are
+   * refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
+   * @replaceOnChange
+   */
+  networkVolume?: pulumi.Input<PodNetworkVolumeArgs>;
+  /**
+   * With `dataCenterIds` (and no network volume): when no candidate has capacity there, try each GPU type again
+   * without a data center; the `dataCenterId` output says where the pod landed. Default false (the pin holds). No
+   * API call on change (applies to the next create).
+   */
+  allowUnpinnedFallback?: pulumi.Input<boolean>;
+  /**
+   * Read the catalog's availability (`/v2/catalog/gpus?include=AVAILABILITY`, one request) before create and try
+   * the candidates it shows in stock first. Default false: it costs a request on every create and saves one only
+   * when the first candidates are full (docs/placement.md has the figures). No API call on change.
+   */
+  checkAvailability?: pulumi.Input<boolean>;
+  /**
+   * With `networkVolume`: resuming a paused pod (`running` back to true) replaces it with a new pod on the volume
+   * instead of starting the old one, which can come back with zero GPUs when its host has none free. Default
+   * false: the old pod is started, and if it comes back with zero GPUs, `up` stops it again and says what to do.
+   * No API call on change.
+   */
+  recreateOnResume?: pulumi.Input<boolean>;
 }
 
 /** Where the pod runs: Secure Cloud (always a public IP) or Community Cloud (may have none). */

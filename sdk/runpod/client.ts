@@ -85,7 +85,7 @@ export interface PodLogsOptions {
   maxMs?: number;
 }
 
-interface CallOptions<T> {
+export interface CallOptions<T> {
   body?: unknown;
   query?: Record<string, string | number | boolean | undefined>;
   schema?: z.ZodType<T>;
@@ -241,6 +241,11 @@ export class RunpodClient {
       errorBody: (res) => readAll(res.data, 64 * 1024),
     });
     return readSseLines(response.data, controller, { idleMs, maxMs, maxLines: tail });
+  }
+
+  /** One JSON call for the API modules beside this file (e.g. networkVolumes.ts): same limiter, retries, errors. */
+  async request<T>(method: string, path: string, options: CallOptions<T>): Promise<T> {
+    return this.call(method, path, options);
   }
 
   private async acquire(priority: RequestPriority): Promise<() => void> {

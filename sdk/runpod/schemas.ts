@@ -48,6 +48,8 @@ export const podRuntimePortSchema = z.object({
 export const podRuntimeSchema = z.object({
   uptime: z.number().optional(),
   ports: z.array(podRuntimePortSchema).optional(),
+  /** One entry per GPU the running pod has (an empty list: it resumed with zero GPUs). */
+  gpus: z.array(z.unknown()).optional(),
 });
 
 const gpuSchema = z.object({ id: z.string(), count: z.number().int().optional() });
