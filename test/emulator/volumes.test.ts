@@ -165,11 +165,11 @@ void describe("emulator network volume data outlives the pod (real sshd)", () =>
     const ready = async (id: string): Promise<ApiPod> =>
       api.waitForPod(id, "RUNNING", (p) => !!p.ssh?.direct && emulator.pods().some((v) => v.id === id && v.sshdReadyAt !== null), 10_000);
     const first = await ready((await api.createPod(body(GPU))).id);
-    const write = await runSsh(key.privateKeyPath, first.ssh!.direct!.username, first.ssh!.direct!.port, 'echo kept > "$RUNPOD_EMULATOR_ROOT/workspace/note.txt"');
+    const write = await runSsh(key.privateKeyPath, first.ssh.direct!.username, first.ssh.direct!.port, 'echo kept > "$RUNPOD_EMULATOR_ROOT/workspace/note.txt"');
     assert.equal(write.code, 0, write.stderr);
     await api.delete(`/v2/pods/${first.id}`);
     const second = await ready((await api.createPod(body("NVIDIA RTX A5000"))).id);
-    const read = await runSsh(key.privateKeyPath, second.ssh!.direct!.username, second.ssh!.direct!.port, 'cat "$RUNPOD_EMULATOR_ROOT/workspace/note.txt"');
+    const read = await runSsh(key.privateKeyPath, second.ssh.direct!.username, second.ssh.direct!.port, 'cat "$RUNPOD_EMULATOR_ROOT/workspace/note.txt"');
     assert.equal(read.code, 0, read.stderr);
     assert.equal(read.stdout.trim(), "kept");
     await api.delete(`/v2/pods/${second.id}`);
