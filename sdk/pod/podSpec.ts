@@ -151,7 +151,8 @@ export const podSpecSchema = z.strictObject({
   readinessTimeoutSeconds: posInt(10).max(86_400, { message: "must be at most 86400 (24 hours)" }).optional(),
   keepOnFailure: z.boolean().optional(),
   running: z.boolean().optional(),
-  networkVolume: z.strictObject({ id: nonEmpty(), dataCenter: nonEmpty().optional(), path: nonEmpty().optional() }).optional(),
+  // id is required (volumeCheck.ts says so): optional here, as a volume created in the same run is unknown at preview.
+  networkVolume: z.strictObject({ id: nonEmpty().optional(), dataCenter: nonEmpty().optional(), path: nonEmpty().optional() }).optional(),
   allowUnpinnedFallback: z.boolean().optional(),
   checkAvailability: z.boolean().optional(),
   recreateOnResume: z.boolean().optional(),

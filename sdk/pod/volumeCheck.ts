@@ -18,6 +18,13 @@ import type { PodSpec } from "./podSpec";
 export function checkNetworkVolume(spec: PodSpec, raw: Record<string, unknown>, failures: CheckFailures): void {
   const volume = spec.networkVolume && typeof spec.networkVolume === "object" ? spec.networkVolume : undefined;
   const attached = raw.networkVolume !== undefined && raw.networkVolume !== null;
+  const rawVolume = raw.networkVolume;
+  if (rawVolume && typeof rawVolume === "object" && !Array.isArray(rawVolume) && (rawVolume as Record<string, unknown>).id === undefined) {
+    failures.add(
+      ["networkVolume", "id"],
+      "networkVolume.id is required: a NetworkVolume's volumeId, or the id of an existing network volume.",
+    );
+  }
   if (attached && raw.mounts !== undefined && raw.mounts !== null) {
     failures.add(
       ["networkVolume"],
