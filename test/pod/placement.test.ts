@@ -60,7 +60,7 @@ test("orderByAvailability: a permutation (nothing dropped), unpinned fallback la
   fc.assert(
     fc.property(fc.array(candidateArb, { maxLength: 8 }), catalogArb, (raw, catalog) => {
       const candidates = raw.map((c) => Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as PlacementCandidate);
-      const ordered = orderByAvailability(candidates, catalog as GpuAvailability[]);
+      const ordered = orderByAvailability(candidates, catalog);
       assert.equal(ordered.length, candidates.length);
       assert.deepEqual([...ordered].sort(cmp), [...candidates].sort(cmp));
       const firstUnpinned = ordered.findIndex((c) => c.unpinned);
