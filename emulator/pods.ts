@@ -201,8 +201,9 @@ export class PodStore {
     this.assertAction(pod, "start");
     pod.log.append("system", "Start requested");
     const compute = pod.config.compute;
-    if (compute.kind === "gpu" && pod.machine && this.options.capacity) {
-      pod.zeroGpus = !this.options.capacity.hasRoom(compute.id, pod.machine.dataCenterId, compute.count);
+    if (compute.kind === "gpu" && this.options.capacity) {
+      const host = pod.machine?.dataCenterId ?? pod.placement.dataCenterId;
+      pod.zeroGpus = !this.options.capacity.hasRoom(compute.id, host, compute.count);
       if (pod.zeroGpus) pod.log.append("system", "No GPU free on this host: the pod starts with zero GPUs");
     }
     if (pod.machine) this.beginStarting(pod, false);

@@ -69,6 +69,11 @@ export function catalogNote(candidate: PlacementCandidate, catalog: readonly Gpu
   return ` (catalog: ${levels.join(", ")})`;
 }
 
+/** True when the catalog shows no stock for every one of these candidates (their refusals are capacity, not the request). */
+export function catalogShowsNone(candidates: readonly PlacementCandidate[], catalog: readonly GpuAvailability[] | undefined): boolean {
+  return !!catalog && candidates.length > 0 && candidates.every((c) => c.gpuId !== undefined && candidateLevel(c, catalog) === "NONE");
+}
+
 /** A sentence about what could make room, for the "nothing fits" error. */
 export function noCapacityHint(spec: PodSpec, volumeDataCenter?: string): string {
   if (volumeDataCenter !== undefined) {

@@ -29,7 +29,7 @@ import { backoffDelayMs, DEFAULT_RETRY_POLICY, sleep } from "../runpod/retryPoli
 import type { Pod } from "../runpod/schemas";
 import { podWatcherFor } from "./podWatcher";
 import { OWNER_ENV, createPodBody, type PlacementCandidate, type PodSpec } from "./podSpec";
-import { catalogNote, noCapacityHint, planPlacement, readAvailability } from "./placement";
+import { catalogNote, catalogShowsNone, noCapacityHint, planPlacement, readAvailability } from "./placement";
 
 
 /** Retries of one candidate after 5xx or network failures. */
@@ -135,7 +135,7 @@ export async function createPod(client: RunpodClient, spec: PodSpec, options: Cr
   const lines = refusals.map((r) => `  - ${describeCandidate(r.candidate)}: ${r.error.status} ${r.error.detail ?? ""}`.trimEnd() + catalogNote(r.candidate, catalog));
   const all400 = refusals.every((r) => r.error.status === 400);
   const details = new Set(refusals.map((r) => r.error.detail));
-  if (refusals.length > 1 && all400 && details.size === 1) {
+  if (refusals.length > 1 && all400 && details.size === 1 && !catalogShowsNone(refusals.map((r) => r.candidate), catalog)) {
     throw new Error(
       `Runpod refused pod ${options.name} on all ${refusals.length} placement candidates with the same answer (400: ${[...details][0]}). ` +
         "A rule violation fails the same way everywhere, so this is most likely a problem with the request rather than capacity: " +
