@@ -74,7 +74,7 @@ test("NetworkVolume: create, read, grow in place; shrink refused at check; a dat
 
   const shrink = await volumes.provider.check(grow, { ...grow, size: 30 });
   assert.equal(shrink.failures?.[0]?.property, "size");
-  assert.match(shrink.failures![0].reason, /size can only grow: the volume has 40 GB and 30 GB was asked/);
+  assert.match(shrink.failures[0].reason, /size can only grow: the volume has 40 GB and 30 GB was asked/);
 
   await assert.rejects(volumes.provider.diff(created.id, grown, { ...grow, dataCenter: "US-KS-2" }), /dataCenter cannot change on a volume.*deletionProtection is on/s);
   await assert.rejects(volumes.provider.delete(created.id, grown), /was not deleted.*deletionProtection: false, run `pulumi up`.*`pulumi destroy`/s);
