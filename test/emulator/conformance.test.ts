@@ -178,11 +178,12 @@ void describe("emulator contract conformance", () => {
     void it("PATCH mount rules", async () => {
       const plain = await api.createPod(gpuPodBody());
       const persistent = await api.createPod(gpuPodBody({ mounts: { persistent: { size: 20, path: "/workspace" } } }));
-      const network = await api.createPod(gpuPodBody({ mounts: { network: [{ volumeId: "vol123", path: "/data" }] } }));
+      const vol123 = (await api.post<{ id: string }>("/v2/network-volumes", { name: "v", size: 10, dataCenter: "EU-RO-1" })).body.id;
+      const network = await api.createPod(gpuPodBody({ mounts: { network: [{ volumeId: vol123, path: "/data" }] } }));
       const rules: [string, unknown, RegExp][] = [
-        [plain.id, { mounts: { network: [{ volumeId: "vol123", path: "/data" }] } }, /cannot be added.*no mount/],
+        [plain.id, { mounts: { network: [{ volumeId: vol123, path: "/data" }] } }, /cannot be added.*no mount/],
         [plain.id, { mounts: { persistent: { size: 20, path: "/workspace" } } }, /cannot be added/],
-        [persistent.id, { mounts: { network: [{ volumeId: "vol123", path: "/data" }] } }, /persistent mount/],
+        [persistent.id, { mounts: { network: [{ volumeId: vol123, path: "/data" }] } }, /persistent mount/],
         [network.id, { mounts: { network: [] } }, /not allowed/],
         [network.id, { mounts: { network: [{ volumeId: "other", path: "/data" }] } }, /immutable/],
       ];
@@ -191,9 +192,9 @@ void describe("emulator contract conformance", () => {
         assert.match(problem.detail, detail);
       }
       // Allowed: same kind with a new path, and `{}` (no change).
-      const moved = await api.patch<ApiPod>(`/v2/pods/${network.id}`, { mounts: { network: [{ volumeId: "vol123", path: "/mnt" }] } });
+      const moved = await api.patch<ApiPod>(`/v2/pods/${network.id}`, { mounts: { network: [{ volumeId: vol123, path: "/mnt" }] } });
       assert.equal(moved.status, 200);
-      assert.deepEqual(moved.body.mounts, { network: [{ volumeId: "vol123", path: "/mnt" }] });
+      assert.deepEqual(moved.body.mounts, { network: [{ volumeId: vol123, path: "/mnt" }] });
       const unchanged = await api.patch<ApiPod>(`/v2/pods/${persistent.id}`, { mounts: {} });
       assert.deepEqual(unchanged.body.mounts, { persistent: { size: 20, path: "/workspace" } });
     });

@@ -66,7 +66,8 @@ void describe("response validation", () => {
       assert.equal((await new Api(emulator.url, "wrong").get("/v2/nowhere")).status, 401);
 
       // Create: 201 (GPU and CPU), 400, 404, 422, and the create faults 400/402/403/500.
-      const gpuPod = await api.createPod(gpuPodBody({ startSsh: true, mounts: { network: [{ volumeId: "v1", path: "/data" }] }, globalNetworking: true }));
+      const v1 = (await api.post<{ id: string }>("/v2/network-volumes", { name: "v", size: 10, dataCenter: "EU-RO-1" })).body.id;
+      const gpuPod = await api.createPod(gpuPodBody({ startSsh: true, mounts: { network: [{ volumeId: v1, path: "/data" }] }, globalNetworking: true }));
       emulator.faults.nextPods("stuck-provisioning");
       const stuck = await api.createPod(gpuPodBody({ name: "stuck" }));
       await see(stuck.id);
