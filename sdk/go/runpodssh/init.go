@@ -25,6 +25,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &AccountSshKey{}
 	case "runpod-ssh:index:LocalKeyFile":
 		r = &LocalKeyFile{}
+	case "runpod-ssh:index:NetworkVolume":
+		r = &NetworkVolume{}
 	case "runpod-ssh:index:Pod":
 		r = &Pod{}
 	case "runpod-ssh:index:SshKey":

@@ -271,6 +271,172 @@ func (o HostKeyProofPtrOutput) ToStringPtrOutputWithContext(ctx context.Context)
 	}).(pulumi.StringPtrOutput)
 }
 
+// A network volume's storage tier.
+type NetworkVolumeType string
+
+const (
+	NetworkVolumeTypeStandard        = NetworkVolumeType("STANDARD")
+	NetworkVolumeTypeHighPerformance = NetworkVolumeType("HIGH_PERFORMANCE")
+)
+
+func (NetworkVolumeType) ElementType() reflect.Type {
+	return reflect.TypeOf((*NetworkVolumeType)(nil)).Elem()
+}
+
+func (e NetworkVolumeType) ToNetworkVolumeTypeOutput() NetworkVolumeTypeOutput {
+	return pulumi.ToOutput(e).(NetworkVolumeTypeOutput)
+}
+
+func (e NetworkVolumeType) ToNetworkVolumeTypeOutputWithContext(ctx context.Context) NetworkVolumeTypeOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(NetworkVolumeTypeOutput)
+}
+
+func (e NetworkVolumeType) ToNetworkVolumeTypePtrOutput() NetworkVolumeTypePtrOutput {
+	return e.ToNetworkVolumeTypePtrOutputWithContext(context.Background())
+}
+
+func (e NetworkVolumeType) ToNetworkVolumeTypePtrOutputWithContext(ctx context.Context) NetworkVolumeTypePtrOutput {
+	return NetworkVolumeType(e).ToNetworkVolumeTypeOutputWithContext(ctx).ToNetworkVolumeTypePtrOutputWithContext(ctx)
+}
+
+func (e NetworkVolumeType) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e NetworkVolumeType) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e NetworkVolumeType) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e NetworkVolumeType) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type NetworkVolumeTypeOutput struct{ *pulumi.OutputState }
+
+func (NetworkVolumeTypeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*NetworkVolumeType)(nil)).Elem()
+}
+
+func (o NetworkVolumeTypeOutput) ToNetworkVolumeTypeOutput() NetworkVolumeTypeOutput {
+	return o
+}
+
+func (o NetworkVolumeTypeOutput) ToNetworkVolumeTypeOutputWithContext(ctx context.Context) NetworkVolumeTypeOutput {
+	return o
+}
+
+func (o NetworkVolumeTypeOutput) ToNetworkVolumeTypePtrOutput() NetworkVolumeTypePtrOutput {
+	return o.ToNetworkVolumeTypePtrOutputWithContext(context.Background())
+}
+
+func (o NetworkVolumeTypeOutput) ToNetworkVolumeTypePtrOutputWithContext(ctx context.Context) NetworkVolumeTypePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v NetworkVolumeType) *NetworkVolumeType {
+		return &v
+	}).(NetworkVolumeTypePtrOutput)
+}
+
+func (o NetworkVolumeTypeOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o NetworkVolumeTypeOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e NetworkVolumeType) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o NetworkVolumeTypeOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o NetworkVolumeTypeOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e NetworkVolumeType) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type NetworkVolumeTypePtrOutput struct{ *pulumi.OutputState }
+
+func (NetworkVolumeTypePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**NetworkVolumeType)(nil)).Elem()
+}
+
+func (o NetworkVolumeTypePtrOutput) ToNetworkVolumeTypePtrOutput() NetworkVolumeTypePtrOutput {
+	return o
+}
+
+func (o NetworkVolumeTypePtrOutput) ToNetworkVolumeTypePtrOutputWithContext(ctx context.Context) NetworkVolumeTypePtrOutput {
+	return o
+}
+
+func (o NetworkVolumeTypePtrOutput) Elem() NetworkVolumeTypeOutput {
+	return o.ApplyT(func(v *NetworkVolumeType) NetworkVolumeType {
+		if v != nil {
+			return *v
+		}
+		var ret NetworkVolumeType
+		return ret
+	}).(NetworkVolumeTypeOutput)
+}
+
+func (o NetworkVolumeTypePtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o NetworkVolumeTypePtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *NetworkVolumeType) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// NetworkVolumeTypeInput is an input type that accepts values of the NetworkVolumeType enum
+// A concrete instance of `NetworkVolumeTypeInput` can be one of the following:
+//
+//	NetworkVolumeTypeStandard
+//	NetworkVolumeTypeHighPerformance
+type NetworkVolumeTypeInput interface {
+	pulumi.Input
+
+	ToNetworkVolumeTypeOutput() NetworkVolumeTypeOutput
+	ToNetworkVolumeTypeOutputWithContext(context.Context) NetworkVolumeTypeOutput
+}
+
+var networkVolumeTypePtrType = reflect.TypeOf((**NetworkVolumeType)(nil)).Elem()
+
+type NetworkVolumeTypePtrInput interface {
+	pulumi.Input
+
+	ToNetworkVolumeTypePtrOutput() NetworkVolumeTypePtrOutput
+	ToNetworkVolumeTypePtrOutputWithContext(context.Context) NetworkVolumeTypePtrOutput
+}
+
+type networkVolumeTypePtr string
+
+func NetworkVolumeTypePtr(v string) NetworkVolumeTypePtrInput {
+	return (*networkVolumeTypePtr)(&v)
+}
+
+func (*networkVolumeTypePtr) ElementType() reflect.Type {
+	return networkVolumeTypePtrType
+}
+
+func (in *networkVolumeTypePtr) ToNetworkVolumeTypePtrOutput() NetworkVolumeTypePtrOutput {
+	return pulumi.ToOutput(in).(NetworkVolumeTypePtrOutput)
+}
+
+func (in *networkVolumeTypePtr) ToNetworkVolumeTypePtrOutputWithContext(ctx context.Context) NetworkVolumeTypePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(NetworkVolumeTypePtrOutput)
+}
+
 // Where the pod runs: Secure Cloud (always a public IP) or Community Cloud (may have none).
 type PodCloud string
 
@@ -448,12 +614,16 @@ const (
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*HostKeyCheckingInput)(nil)).Elem(), HostKeyChecking("pinned"))
 	pulumi.RegisterInputType(reflect.TypeOf((*HostKeyCheckingPtrInput)(nil)).Elem(), HostKeyChecking("pinned"))
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkVolumeTypeInput)(nil)).Elem(), NetworkVolumeType("STANDARD"))
+	pulumi.RegisterInputType(reflect.TypeOf((*NetworkVolumeTypePtrInput)(nil)).Elem(), NetworkVolumeType("STANDARD"))
 	pulumi.RegisterInputType(reflect.TypeOf((*PodCloudInput)(nil)).Elem(), PodCloud("SECURE"))
 	pulumi.RegisterInputType(reflect.TypeOf((*PodCloudPtrInput)(nil)).Elem(), PodCloud("SECURE"))
 	pulumi.RegisterOutputType(HostKeyCheckingOutput{})
 	pulumi.RegisterOutputType(HostKeyCheckingPtrOutput{})
 	pulumi.RegisterOutputType(HostKeyProofOutput{})
 	pulumi.RegisterOutputType(HostKeyProofPtrOutput{})
+	pulumi.RegisterOutputType(NetworkVolumeTypeOutput{})
+	pulumi.RegisterOutputType(NetworkVolumeTypePtrOutput{})
 	pulumi.RegisterOutputType(PodCloudOutput{})
 	pulumi.RegisterOutputType(PodCloudPtrOutput{})
 }

@@ -694,6 +694,184 @@ func (o PodNetworkMountArrayOutput) Index(i pulumi.IntInput) PodNetworkMountOutp
 	}).(PodNetworkMountOutput)
 }
 
+// A network volume to attach (a `NetworkVolume`'s outputs, or an existing volume's id).
+type PodNetworkVolume struct {
+	// The volume's data center (a `NetworkVolume`'s `dataCenter`), checked against `dataCenterIds` at preview. Default: read from the API at create (one request).
+	DataCenter *string `pulumi:"dataCenter"`
+	// The volume's id: a `NetworkVolume`'s `volumeId`, or the id of a volume made elsewhere. Changing it replaces the pod (Runpod attaches a volume only when a pod is created).
+	Id string `pulumi:"id"`
+	// Where it is mounted in the container, an absolute path. Default `/workspace`. Changing it replaces the pod.
+	Path *string `pulumi:"path"`
+}
+
+// PodNetworkVolumeInput is an input type that accepts PodNetworkVolumeArgs and PodNetworkVolumeOutput values.
+// You can construct a concrete instance of `PodNetworkVolumeInput` via:
+//
+//	PodNetworkVolumeArgs{...}
+type PodNetworkVolumeInput interface {
+	pulumi.Input
+
+	ToPodNetworkVolumeOutput() PodNetworkVolumeOutput
+	ToPodNetworkVolumeOutputWithContext(context.Context) PodNetworkVolumeOutput
+}
+
+// A network volume to attach (a `NetworkVolume`'s outputs, or an existing volume's id).
+type PodNetworkVolumeArgs struct {
+	// The volume's data center (a `NetworkVolume`'s `dataCenter`), checked against `dataCenterIds` at preview. Default: read from the API at create (one request).
+	DataCenter pulumi.StringPtrInput `pulumi:"dataCenter"`
+	// The volume's id: a `NetworkVolume`'s `volumeId`, or the id of a volume made elsewhere. Changing it replaces the pod (Runpod attaches a volume only when a pod is created).
+	Id pulumi.StringInput `pulumi:"id"`
+	// Where it is mounted in the container, an absolute path. Default `/workspace`. Changing it replaces the pod.
+	Path pulumi.StringPtrInput `pulumi:"path"`
+}
+
+func (PodNetworkVolumeArgs) ElementType() reflect.Type {
+	return reflect.TypeOf((*PodNetworkVolume)(nil)).Elem()
+}
+
+func (i PodNetworkVolumeArgs) ToPodNetworkVolumeOutput() PodNetworkVolumeOutput {
+	return i.ToPodNetworkVolumeOutputWithContext(context.Background())
+}
+
+func (i PodNetworkVolumeArgs) ToPodNetworkVolumeOutputWithContext(ctx context.Context) PodNetworkVolumeOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PodNetworkVolumeOutput)
+}
+
+func (i PodNetworkVolumeArgs) ToPodNetworkVolumePtrOutput() PodNetworkVolumePtrOutput {
+	return i.ToPodNetworkVolumePtrOutputWithContext(context.Background())
+}
+
+func (i PodNetworkVolumeArgs) ToPodNetworkVolumePtrOutputWithContext(ctx context.Context) PodNetworkVolumePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PodNetworkVolumeOutput).ToPodNetworkVolumePtrOutputWithContext(ctx)
+}
+
+// PodNetworkVolumePtrInput is an input type that accepts PodNetworkVolumeArgs, PodNetworkVolumePtr and PodNetworkVolumePtrOutput values.
+// You can construct a concrete instance of `PodNetworkVolumePtrInput` via:
+//
+//	        PodNetworkVolumeArgs{...}
+//
+//	or:
+//
+//	        nil
+type PodNetworkVolumePtrInput interface {
+	pulumi.Input
+
+	ToPodNetworkVolumePtrOutput() PodNetworkVolumePtrOutput
+	ToPodNetworkVolumePtrOutputWithContext(context.Context) PodNetworkVolumePtrOutput
+}
+
+type podNetworkVolumePtrType PodNetworkVolumeArgs
+
+func PodNetworkVolumePtr(v *PodNetworkVolumeArgs) PodNetworkVolumePtrInput {
+	return (*podNetworkVolumePtrType)(v)
+}
+
+func (*podNetworkVolumePtrType) ElementType() reflect.Type {
+	return reflect.TypeOf((**PodNetworkVolume)(nil)).Elem()
+}
+
+func (i *podNetworkVolumePtrType) ToPodNetworkVolumePtrOutput() PodNetworkVolumePtrOutput {
+	return i.ToPodNetworkVolumePtrOutputWithContext(context.Background())
+}
+
+func (i *podNetworkVolumePtrType) ToPodNetworkVolumePtrOutputWithContext(ctx context.Context) PodNetworkVolumePtrOutput {
+	return pulumi.ToOutputWithContext(ctx, i).(PodNetworkVolumePtrOutput)
+}
+
+// A network volume to attach (a `NetworkVolume`'s outputs, or an existing volume's id).
+type PodNetworkVolumeOutput struct{ *pulumi.OutputState }
+
+func (PodNetworkVolumeOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*PodNetworkVolume)(nil)).Elem()
+}
+
+func (o PodNetworkVolumeOutput) ToPodNetworkVolumeOutput() PodNetworkVolumeOutput {
+	return o
+}
+
+func (o PodNetworkVolumeOutput) ToPodNetworkVolumeOutputWithContext(ctx context.Context) PodNetworkVolumeOutput {
+	return o
+}
+
+func (o PodNetworkVolumeOutput) ToPodNetworkVolumePtrOutput() PodNetworkVolumePtrOutput {
+	return o.ToPodNetworkVolumePtrOutputWithContext(context.Background())
+}
+
+func (o PodNetworkVolumeOutput) ToPodNetworkVolumePtrOutputWithContext(ctx context.Context) PodNetworkVolumePtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v PodNetworkVolume) *PodNetworkVolume {
+		return &v
+	}).(PodNetworkVolumePtrOutput)
+}
+
+// The volume's data center (a `NetworkVolume`'s `dataCenter`), checked against `dataCenterIds` at preview. Default: read from the API at create (one request).
+func (o PodNetworkVolumeOutput) DataCenter() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v PodNetworkVolume) *string { return v.DataCenter }).(pulumi.StringPtrOutput)
+}
+
+// The volume's id: a `NetworkVolume`'s `volumeId`, or the id of a volume made elsewhere. Changing it replaces the pod (Runpod attaches a volume only when a pod is created).
+func (o PodNetworkVolumeOutput) Id() pulumi.StringOutput {
+	return o.ApplyT(func(v PodNetworkVolume) string { return v.Id }).(pulumi.StringOutput)
+}
+
+// Where it is mounted in the container, an absolute path. Default `/workspace`. Changing it replaces the pod.
+func (o PodNetworkVolumeOutput) Path() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v PodNetworkVolume) *string { return v.Path }).(pulumi.StringPtrOutput)
+}
+
+type PodNetworkVolumePtrOutput struct{ *pulumi.OutputState }
+
+func (PodNetworkVolumePtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**PodNetworkVolume)(nil)).Elem()
+}
+
+func (o PodNetworkVolumePtrOutput) ToPodNetworkVolumePtrOutput() PodNetworkVolumePtrOutput {
+	return o
+}
+
+func (o PodNetworkVolumePtrOutput) ToPodNetworkVolumePtrOutputWithContext(ctx context.Context) PodNetworkVolumePtrOutput {
+	return o
+}
+
+func (o PodNetworkVolumePtrOutput) Elem() PodNetworkVolumeOutput {
+	return o.ApplyT(func(v *PodNetworkVolume) PodNetworkVolume {
+		if v != nil {
+			return *v
+		}
+		var ret PodNetworkVolume
+		return ret
+	}).(PodNetworkVolumeOutput)
+}
+
+// The volume's data center (a `NetworkVolume`'s `dataCenter`), checked against `dataCenterIds` at preview. Default: read from the API at create (one request).
+func (o PodNetworkVolumePtrOutput) DataCenter() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *PodNetworkVolume) *string {
+		if v == nil {
+			return nil
+		}
+		return v.DataCenter
+	}).(pulumi.StringPtrOutput)
+}
+
+// The volume's id: a `NetworkVolume`'s `volumeId`, or the id of a volume made elsewhere. Changing it replaces the pod (Runpod attaches a volume only when a pod is created).
+func (o PodNetworkVolumePtrOutput) Id() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *PodNetworkVolume) *string {
+		if v == nil {
+			return nil
+		}
+		return &v.Id
+	}).(pulumi.StringPtrOutput)
+}
+
+// Where it is mounted in the container, an absolute path. Default `/workspace`. Changing it replaces the pod.
+func (o PodNetworkVolumePtrOutput) Path() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *PodNetworkVolume) *string {
+		if v == nil {
+			return nil
+		}
+		return v.Path
+	}).(pulumi.StringPtrOutput)
+}
+
 // Host-local persistent storage (not on CPU pods).
 type PodPersistentMount struct {
 	// Where it is mounted in the container, an absolute path such as `/workspace`. Updates in place.
@@ -923,6 +1101,8 @@ func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*PodMountsPtrInput)(nil)).Elem(), PodMountsArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PodNetworkMountInput)(nil)).Elem(), PodNetworkMountArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PodNetworkMountArrayInput)(nil)).Elem(), PodNetworkMountArray{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PodNetworkVolumeInput)(nil)).Elem(), PodNetworkVolumeArgs{})
+	pulumi.RegisterInputType(reflect.TypeOf((*PodNetworkVolumePtrInput)(nil)).Elem(), PodNetworkVolumeArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PodPersistentMountInput)(nil)).Elem(), PodPersistentMountArgs{})
 	pulumi.RegisterInputType(reflect.TypeOf((*PodPersistentMountPtrInput)(nil)).Elem(), PodPersistentMountArgs{})
 	pulumi.RegisterOutputType(PodCpuOutput{})
@@ -933,6 +1113,8 @@ func init() {
 	pulumi.RegisterOutputType(PodMountsPtrOutput{})
 	pulumi.RegisterOutputType(PodNetworkMountOutput{})
 	pulumi.RegisterOutputType(PodNetworkMountArrayOutput{})
+	pulumi.RegisterOutputType(PodNetworkVolumeOutput{})
+	pulumi.RegisterOutputType(PodNetworkVolumePtrOutput{})
 	pulumi.RegisterOutputType(PodPersistentMountOutput{})
 	pulumi.RegisterOutputType(PodPersistentMountPtrOutput{})
 	pulumi.RegisterOutputType(SshPodConnectionOutput{})

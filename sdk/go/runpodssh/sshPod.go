@@ -22,6 +22,8 @@ type SshPod struct {
 
 	// The direct SSH path shaped like `@pulumi/command`'s `remote.ConnectionArgs` (host, port, user, the private key, and the pinned `hostKey`): `new command.remote.Command("x", { connection: pod.connection, ... })`. A secret as a whole when it carries the generated private key. Without a direct path (stopped, proxy only), `host` holds the reason.
 	Connection SshPodConnectionOutput `pulumi:"connection"`
+	// The data center the pod landed in, e.g. `EU-RO-1` (with `allowUnpinnedFallback`, possibly none of `dataCenterIds`).
+	DataCenterId pulumi.StringPtrOutput `pulumi:"dataCenterId"`
 	// The key's `SHA256:...` fingerprint, as `ssh-keygen -lf` prints it.
 	Fingerprint pulumi.StringOutput `pulumi:"fingerprint"`
 	// Public IP of the direct path (null with proxy-only access).
@@ -90,8 +92,12 @@ func NewSshPod(ctx *pulumi.Context,
 type sshPodArgs struct {
 	// Accept a pod reachable only through Runpod's SSH proxy (no public IP or port, e.g. some Community Cloud hosts). Proxy SSH is an interactive shell only: no scp, sftp or rsync. Default false. No API call on change.
 	AllowProxyOnly *bool `pulumi:"allowProxyOnly"`
+	// With `dataCenterIds` (and no network volume): when no candidate has capacity there, try each GPU type again without a data center; the `dataCenterId` output says where the pod landed. Default false (the pin holds). No API call on change (applies to the next create).
+	AllowUnpinnedFallback *bool `pulumi:"allowUnpinnedFallback"`
 	// Start command. Default: the image's own. Must not be empty (an empty command replaces the image's `/start.sh`, so sshd never starts). Updating it resets the container. Removing it replaces the pod: the API can set a start command but not give the image its own back.
 	Args *string `pulumi:"args"`
+	// Read the catalog's availability (`/v2/catalog/gpus?include=AVAILABILITY`, one request) before create and try the candidates it shows in stock first. Default false: it costs a request on every create and saves one only when the first candidates are full (docs/placement.md has the figures). No API call on change.
+	CheckAvailability *bool `pulumi:"checkAvailability"`
 	// `"SECURE"` (default; always has a public IP) or `"COMMUNITY"` (may have none). Replaces.
 	Cloud *PodCloud `pulumi:"cloud"`
 	// CPU pod: flavor and vCPU count. Exactly one of `gpu` and `cpu`. Replaces.
@@ -126,6 +132,8 @@ type sshPodArgs struct {
 	Mounts *PodMounts `pulumi:"mounts"`
 	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
 	Name *string `pulumi:"name"`
+	// A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
+	NetworkVolume *PodNetworkVolume `pulumi:"networkVolume"`
 	// Also allow password login for root with a generated password (secret output `password`). Less safe than keys; needs the direct path (public IP). Default false. Turning it on resets the container; turning it off replaces the pod (its start command is removed, and the API cannot give the image its own back).
 	PasswordLogin *bool `pulumi:"passwordLogin"`
 	// Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
@@ -134,6 +142,8 @@ type sshPodArgs struct {
 	PrivateKeyFile *string `pulumi:"privateKeyFile"`
 	// How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change.
 	ReadinessTimeoutSeconds *int `pulumi:"readinessTimeoutSeconds"`
+	// With `networkVolume`: resuming a paused pod (`running` back to true) replaces it with a new pod on the volume instead of starting the old one, which can come back with zero GPUs when its host has none free. Default false: the old pod is started, and if it comes back with zero GPUs, `up` stops it again and says what to do. No API call on change.
+	RecreateOnResume *bool `pulumi:"recreateOnResume"`
 	// Container registry credential id, for private images. Default: none. Updating resets the container.
 	Registry *string `pulumi:"registry"`
 	// Whether the pod runs. `false` stops it through the API (the `stop` action): the GPU is released and billing for it stops, the pod keeps its id, settings and volume (`mounts`, or the network volume), but the container disk is cleared (everything outside the volume's path is lost) and the SSH command outputs say why there is none. Setting it back to `true` starts the pod: a new container on a new port with new host keys, awaited like a new pod (the outputs follow); a refused start leaves it stopped. A new pod with `running: false` is created and stopped at once. Default true. Updates in place (a start or stop action).
@@ -158,8 +168,12 @@ type sshPodArgs struct {
 type SshPodArgs struct {
 	// Accept a pod reachable only through Runpod's SSH proxy (no public IP or port, e.g. some Community Cloud hosts). Proxy SSH is an interactive shell only: no scp, sftp or rsync. Default false. No API call on change.
 	AllowProxyOnly pulumi.BoolPtrInput
+	// With `dataCenterIds` (and no network volume): when no candidate has capacity there, try each GPU type again without a data center; the `dataCenterId` output says where the pod landed. Default false (the pin holds). No API call on change (applies to the next create).
+	AllowUnpinnedFallback pulumi.BoolPtrInput
 	// Start command. Default: the image's own. Must not be empty (an empty command replaces the image's `/start.sh`, so sshd never starts). Updating it resets the container. Removing it replaces the pod: the API can set a start command but not give the image its own back.
 	Args pulumi.StringPtrInput
+	// Read the catalog's availability (`/v2/catalog/gpus?include=AVAILABILITY`, one request) before create and try the candidates it shows in stock first. Default false: it costs a request on every create and saves one only when the first candidates are full (docs/placement.md has the figures). No API call on change.
+	CheckAvailability pulumi.BoolPtrInput
 	// `"SECURE"` (default; always has a public IP) or `"COMMUNITY"` (may have none). Replaces.
 	Cloud PodCloudPtrInput
 	// CPU pod: flavor and vCPU count. Exactly one of `gpu` and `cpu`. Replaces.
@@ -194,6 +208,8 @@ type SshPodArgs struct {
 	Mounts PodMountsPtrInput
 	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
 	Name pulumi.StringPtrInput
+	// A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
+	NetworkVolume PodNetworkVolumePtrInput
 	// Also allow password login for root with a generated password (secret output `password`). Less safe than keys; needs the direct path (public IP). Default false. Turning it on resets the container; turning it off replaces the pod (its start command is removed, and the API cannot give the image its own back).
 	PasswordLogin *bool
 	// Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
@@ -202,6 +218,8 @@ type SshPodArgs struct {
 	PrivateKeyFile *string
 	// How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change.
 	ReadinessTimeoutSeconds pulumi.IntPtrInput
+	// With `networkVolume`: resuming a paused pod (`running` back to true) replaces it with a new pod on the volume instead of starting the old one, which can come back with zero GPUs when its host has none free. Default false: the old pod is started, and if it comes back with zero GPUs, `up` stops it again and says what to do. No API call on change.
+	RecreateOnResume pulumi.BoolPtrInput
 	// Container registry credential id, for private images. Default: none. Updating resets the container.
 	Registry pulumi.StringPtrInput
 	// Whether the pod runs. `false` stops it through the API (the `stop` action): the GPU is released and billing for it stops, the pod keeps its id, settings and volume (`mounts`, or the network volume), but the container disk is cleared (everything outside the volume's path is lost) and the SSH command outputs say why there is none. Setting it back to `true` starts the pod: a new container on a new port with new host keys, awaited like a new pod (the outputs follow); a refused start leaves it stopped. A new pod with `running: false` is created and stopped at once. Default true. Updates in place (a start or stop action).
@@ -262,6 +280,11 @@ func (o SshPodOutput) ToSshPodOutputWithContext(ctx context.Context) SshPodOutpu
 // The direct SSH path shaped like `@pulumi/command`'s `remote.ConnectionArgs` (host, port, user, the private key, and the pinned `hostKey`): `new command.remote.Command("x", { connection: pod.connection, ... })`. A secret as a whole when it carries the generated private key. Without a direct path (stopped, proxy only), `host` holds the reason.
 func (o SshPodOutput) Connection() SshPodConnectionOutput {
 	return o.ApplyT(func(v *SshPod) SshPodConnectionOutput { return v.Connection }).(SshPodConnectionOutput)
+}
+
+// The data center the pod landed in, e.g. `EU-RO-1` (with `allowUnpinnedFallback`, possibly none of `dataCenterIds`).
+func (o SshPodOutput) DataCenterId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SshPod) pulumi.StringPtrOutput { return v.DataCenterId }).(pulumi.StringPtrOutput)
 }
 
 // The key's `SHA256:...` fingerprint, as `ssh-keygen -lf` prints it.

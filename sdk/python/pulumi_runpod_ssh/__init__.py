@@ -9,6 +9,7 @@ import typing
 from ._enums import *
 from .account_ssh_key import *
 from .local_key_file import *
+from .network_volume import *
 from .pod import *
 from .provider import *
 from .ssh_key import *
@@ -34,6 +35,7 @@ _utilities.register(
   "classes": {
    "runpod-ssh:index:AccountSshKey": "AccountSshKey",
    "runpod-ssh:index:LocalKeyFile": "LocalKeyFile",
+   "runpod-ssh:index:NetworkVolume": "NetworkVolume",
    "runpod-ssh:index:Pod": "Pod",
    "runpod-ssh:index:SshKey": "SshKey",
    "runpod-ssh:index:SshPassword": "SshPassword",

@@ -9,6 +9,7 @@ from enum import Enum
 __all__ = [
     'HostKeyChecking',
     'HostKeyProof',
+    'NetworkVolumeType',
     'PodCloud',
     'SshdMode',
 ]
@@ -32,6 +33,15 @@ class HostKeyProof(_builtins.str, Enum):
     """
     API_LOG = "api-log"
     FIRST_CONTACT = "first-contact"
+
+
+@pulumi.type_token("runpod-ssh:index:NetworkVolumeType")
+class NetworkVolumeType(_builtins.str, Enum):
+    """
+    A network volume's storage tier.
+    """
+    STANDARD = "STANDARD"
+    HIGH_PERFORMANCE = "HIGH_PERFORMANCE"
 
 
 @pulumi.type_token("runpod-ssh:index:PodCloud")

@@ -24,6 +24,8 @@ __all__ = [
     'PodMountsArgsDict',
     'PodNetworkMountArgs',
     'PodNetworkMountArgsDict',
+    'PodNetworkVolumeArgs',
+    'PodNetworkVolumeArgsDict',
     'PodPersistentMountArgs',
     'PodPersistentMountArgsDict',
 ]
@@ -338,6 +340,79 @@ class PodNetworkMountArgs:
     @volume_id.setter
     def volume_id(self, value: pulumi.Input[_builtins.str]):
         pulumi.set(self, "volume_id", value)
+
+
+class PodNetworkVolumeArgsDict(TypedDict):
+    """
+    A network volume to attach (a `NetworkVolume`'s outputs, or an existing volume's id).
+    """
+    id: pulumi.Input[_builtins.str]
+    """
+    The volume's id: a `NetworkVolume`'s `volumeId`, or the id of a volume made elsewhere. Changing it replaces the pod (Runpod attaches a volume only when a pod is created).
+    """
+    data_center: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    The volume's data center (a `NetworkVolume`'s `dataCenter`), checked against `dataCenterIds` at preview. Default: read from the API at create (one request).
+    """
+    path: NotRequired[pulumi.Input[Optional[_builtins.str]]]
+    """
+    Where it is mounted in the container, an absolute path. Default `/workspace`. Changing it replaces the pod.
+    """
+
+@pulumi.input_type
+class PodNetworkVolumeArgs:
+    def __init__(__self__, *,
+                 id: pulumi.Input[_builtins.str],
+                 data_center: pulumi.Input[Optional[_builtins.str]] = None,
+                 path: pulumi.Input[Optional[_builtins.str]] = None):
+        """
+        A network volume to attach (a `NetworkVolume`'s outputs, or an existing volume's id).
+
+        :param pulumi.Input[_builtins.str] id: The volume's id: a `NetworkVolume`'s `volumeId`, or the id of a volume made elsewhere. Changing it replaces the pod (Runpod attaches a volume only when a pod is created).
+        :param pulumi.Input[_builtins.str] data_center: The volume's data center (a `NetworkVolume`'s `dataCenter`), checked against `dataCenterIds` at preview. Default: read from the API at create (one request).
+        :param pulumi.Input[_builtins.str] path: Where it is mounted in the container, an absolute path. Default `/workspace`. Changing it replaces the pod.
+        """
+        pulumi.set(__self__, "id", id)
+        if data_center is not None:
+            pulumi.set(__self__, "data_center", data_center)
+        if path is not None:
+            pulumi.set(__self__, "path", path)
+
+    @_builtins.property
+    @pulumi.getter
+    def id(self) -> pulumi.Input[_builtins.str]:
+        """
+        The volume's id: a `NetworkVolume`'s `volumeId`, or the id of a volume made elsewhere. Changing it replaces the pod (Runpod attaches a volume only when a pod is created).
+        """
+        return pulumi.get(self, "id")
+
+    @id.setter
+    def id(self, value: pulumi.Input[_builtins.str]):
+        pulumi.set(self, "id", value)
+
+    @_builtins.property
+    @pulumi.getter(name="dataCenter")
+    def data_center(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        The volume's data center (a `NetworkVolume`'s `dataCenter`), checked against `dataCenterIds` at preview. Default: read from the API at create (one request).
+        """
+        return pulumi.get(self, "data_center")
+
+    @data_center.setter
+    def data_center(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "data_center", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def path(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Where it is mounted in the container, an absolute path. Default `/workspace`. Changing it replaces the pod.
+        """
+        return pulumi.get(self, "path")
+
+    @path.setter
+    def path(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "path", value)
 
 
 class PodPersistentMountArgsDict(TypedDict):

@@ -22,7 +22,9 @@ __all__ = ['PodArgs', 'Pod']
 class PodArgs:
     def __init__(__self__, *,
                  allow_proxy_only: pulumi.Input[Optional[_builtins.bool]] = None,
+                 allow_unpinned_fallback: pulumi.Input[Optional[_builtins.bool]] = None,
                  args: pulumi.Input[Optional[_builtins.str]] = None,
+                 check_availability: pulumi.Input[Optional[_builtins.bool]] = None,
                  cloud: pulumi.Input[Optional['PodCloud']] = None,
                  cpu: pulumi.Input[Optional['PodCpuArgs']] = None,
                  data_center_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -36,8 +38,10 @@ class PodArgs:
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  mounts: pulumi.Input[Optional['PodMountsArgs']] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
+                 network_volume: pulumi.Input[Optional['PodNetworkVolumeArgs']] = None,
                  ports: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  readiness_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
+                 recreate_on_resume: pulumi.Input[Optional[_builtins.bool]] = None,
                  registry: pulumi.Input[Optional[_builtins.str]] = None,
                  running: pulumi.Input[Optional[_builtins.bool]] = None,
                  ssh_public_keys: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -49,7 +53,9 @@ class PodArgs:
         The set of arguments for constructing a Pod resource.
 
         :param pulumi.Input[_builtins.bool] allow_proxy_only: Accept a pod reachable only through Runpod's SSH proxy (no public IP or port, e.g. some Community Cloud hosts). Proxy SSH is an interactive shell only: no scp, sftp or rsync. Default false. No API call on change.
+        :param pulumi.Input[_builtins.bool] allow_unpinned_fallback: With `dataCenterIds` (and no network volume): when no candidate has capacity there, try each GPU type again without a data center; the `dataCenterId` output says where the pod landed. Default false (the pin holds). No API call on change (applies to the next create).
         :param pulumi.Input[_builtins.str] args: Start command. Default: the image's own. Must not be empty (an empty command replaces the image's `/start.sh`, so sshd never starts). Updating it resets the container. Removing it replaces the pod: the API can set a start command but not give the image its own back.
+        :param pulumi.Input[_builtins.bool] check_availability: Read the catalog's availability (`/v2/catalog/gpus?include=AVAILABILITY`, one request) before create and try the candidates it shows in stock first. Default false: it costs a request on every create and saves one only when the first candidates are full (docs/placement.md has the figures). No API call on change.
         :param pulumi.Input['PodCloud'] cloud: `"SECURE"` (default; always has a public IP) or `"COMMUNITY"` (may have none). Replaces.
         :param pulumi.Input['PodCpuArgs'] cpu: CPU pod: flavor and vCPU count. Exactly one of `gpu` and `cpu`. Replaces.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] data_center_ids: Data centers to place the pod in, e.g. `["US-KS-2"]`. Default: any. Replaces.
@@ -63,8 +69,10 @@ class PodArgs:
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
         :param pulumi.Input['PodMountsArgs'] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
         :param pulumi.Input[_builtins.str] name: The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
+        :param pulumi.Input['PodNetworkVolumeArgs'] network_volume: A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ports: Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
         :param pulumi.Input[_builtins.int] readiness_timeout_seconds: How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change.
+        :param pulumi.Input[_builtins.bool] recreate_on_resume: With `networkVolume`: resuming a paused pod (`running` back to true) replaces it with a new pod on the volume instead of starting the old one, which can come back with zero GPUs when its host has none free. Default false: the old pod is started, and if it comes back with zero GPUs, `up` stops it again and says what to do. No API call on change.
         :param pulumi.Input[_builtins.str] registry: Container registry credential id, for private images. Default: none. Updating resets the container.
         :param pulumi.Input[_builtins.bool] running: Whether the pod runs. `false` stops it through the API (the `stop` action): the GPU is released and billing for it stops, the pod keeps its id, settings and volume (`mounts`, or the network volume), but the container disk is cleared (everything outside the volume's path is lost) and the SSH command outputs say why there is none. Setting it back to `true` starts the pod: a new container on a new port with new host keys, awaited like a new pod (the outputs follow); a refused start leaves it stopped. A new pod with `running: false` is created and stopped at once. Default true. Updates in place (a start or stop action).
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ssh_public_keys: Public keys allowed to log in, set on the pod as both `SSH_PUBLIC_KEY` and `PUBLIC_KEY` (merged as extra lines with a `PUBLIC_KEY` in `env`). Each is validated like AccountSshKey's. Default: none (the account's keys through `startSsh`). Replaces (running pods do not pick up new keys).
@@ -75,8 +83,12 @@ class PodArgs:
         """
         if allow_proxy_only is not None:
             pulumi.set(__self__, "allow_proxy_only", allow_proxy_only)
+        if allow_unpinned_fallback is not None:
+            pulumi.set(__self__, "allow_unpinned_fallback", allow_unpinned_fallback)
         if args is not None:
             pulumi.set(__self__, "args", args)
+        if check_availability is not None:
+            pulumi.set(__self__, "check_availability", check_availability)
         if cloud is not None:
             pulumi.set(__self__, "cloud", cloud)
         if cpu is not None:
@@ -103,10 +115,14 @@ class PodArgs:
             pulumi.set(__self__, "mounts", mounts)
         if name is not None:
             pulumi.set(__self__, "name", name)
+        if network_volume is not None:
+            pulumi.set(__self__, "network_volume", network_volume)
         if ports is not None:
             pulumi.set(__self__, "ports", ports)
         if readiness_timeout_seconds is not None:
             pulumi.set(__self__, "readiness_timeout_seconds", readiness_timeout_seconds)
+        if recreate_on_resume is not None:
+            pulumi.set(__self__, "recreate_on_resume", recreate_on_resume)
         if registry is not None:
             pulumi.set(__self__, "registry", registry)
         if running is not None:
@@ -135,6 +151,18 @@ class PodArgs:
         pulumi.set(self, "allow_proxy_only", value)
 
     @_builtins.property
+    @pulumi.getter(name="allowUnpinnedFallback")
+    def allow_unpinned_fallback(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        With `dataCenterIds` (and no network volume): when no candidate has capacity there, try each GPU type again without a data center; the `dataCenterId` output says where the pod landed. Default false (the pin holds). No API call on change (applies to the next create).
+        """
+        return pulumi.get(self, "allow_unpinned_fallback")
+
+    @allow_unpinned_fallback.setter
+    def allow_unpinned_fallback(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "allow_unpinned_fallback", value)
+
+    @_builtins.property
     @pulumi.getter
     def args(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -145,6 +173,18 @@ class PodArgs:
     @args.setter
     def args(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "args", value)
+
+    @_builtins.property
+    @pulumi.getter(name="checkAvailability")
+    def check_availability(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Read the catalog's availability (`/v2/catalog/gpus?include=AVAILABILITY`, one request) before create and try the candidates it shows in stock first. Default false: it costs a request on every create and saves one only when the first candidates are full (docs/placement.md has the figures). No API call on change.
+        """
+        return pulumi.get(self, "check_availability")
+
+    @check_availability.setter
+    def check_availability(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "check_availability", value)
 
     @_builtins.property
     @pulumi.getter
@@ -303,6 +343,18 @@ class PodArgs:
         pulumi.set(self, "name", value)
 
     @_builtins.property
+    @pulumi.getter(name="networkVolume")
+    def network_volume(self) -> pulumi.Input[Optional['PodNetworkVolumeArgs']]:
+        """
+        A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
+        """
+        return pulumi.get(self, "network_volume")
+
+    @network_volume.setter
+    def network_volume(self, value: pulumi.Input[Optional['PodNetworkVolumeArgs']]):
+        pulumi.set(self, "network_volume", value)
+
+    @_builtins.property
     @pulumi.getter
     def ports(self) -> pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]]:
         """
@@ -325,6 +377,18 @@ class PodArgs:
     @readiness_timeout_seconds.setter
     def readiness_timeout_seconds(self, value: pulumi.Input[Optional[_builtins.int]]):
         pulumi.set(self, "readiness_timeout_seconds", value)
+
+    @_builtins.property
+    @pulumi.getter(name="recreateOnResume")
+    def recreate_on_resume(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        With `networkVolume`: resuming a paused pod (`running` back to true) replaces it with a new pod on the volume instead of starting the old one, which can come back with zero GPUs when its host has none free. Default false: the old pod is started, and if it comes back with zero GPUs, `up` stops it again and says what to do. No API call on change.
+        """
+        return pulumi.get(self, "recreate_on_resume")
+
+    @recreate_on_resume.setter
+    def recreate_on_resume(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "recreate_on_resume", value)
 
     @_builtins.property
     @pulumi.getter
@@ -418,7 +482,9 @@ class Pod(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  allow_proxy_only: pulumi.Input[Optional[_builtins.bool]] = None,
+                 allow_unpinned_fallback: pulumi.Input[Optional[_builtins.bool]] = None,
                  args: pulumi.Input[Optional[_builtins.str]] = None,
+                 check_availability: pulumi.Input[Optional[_builtins.bool]] = None,
                  cloud: pulumi.Input[Optional['PodCloud']] = None,
                  cpu: pulumi.Input[Optional[Union['PodCpuArgs', 'PodCpuArgsDict']]] = None,
                  data_center_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -432,8 +498,10 @@ class Pod(pulumi.CustomResource):
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  mounts: pulumi.Input[Optional[Union['PodMountsArgs', 'PodMountsArgsDict']]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
+                 network_volume: pulumi.Input[Optional[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']]] = None,
                  ports: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  readiness_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
+                 recreate_on_resume: pulumi.Input[Optional[_builtins.bool]] = None,
                  registry: pulumi.Input[Optional[_builtins.str]] = None,
                  running: pulumi.Input[Optional[_builtins.bool]] = None,
                  ssh_public_keys: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -448,7 +516,9 @@ class Pod(pulumi.CustomResource):
         :param str resource_name: The name of the resource.
         :param pulumi.ResourceOptions opts: Options for the resource.
         :param pulumi.Input[_builtins.bool] allow_proxy_only: Accept a pod reachable only through Runpod's SSH proxy (no public IP or port, e.g. some Community Cloud hosts). Proxy SSH is an interactive shell only: no scp, sftp or rsync. Default false. No API call on change.
+        :param pulumi.Input[_builtins.bool] allow_unpinned_fallback: With `dataCenterIds` (and no network volume): when no candidate has capacity there, try each GPU type again without a data center; the `dataCenterId` output says where the pod landed. Default false (the pin holds). No API call on change (applies to the next create).
         :param pulumi.Input[_builtins.str] args: Start command. Default: the image's own. Must not be empty (an empty command replaces the image's `/start.sh`, so sshd never starts). Updating it resets the container. Removing it replaces the pod: the API can set a start command but not give the image its own back.
+        :param pulumi.Input[_builtins.bool] check_availability: Read the catalog's availability (`/v2/catalog/gpus?include=AVAILABILITY`, one request) before create and try the candidates it shows in stock first. Default false: it costs a request on every create and saves one only when the first candidates are full (docs/placement.md has the figures). No API call on change.
         :param pulumi.Input['PodCloud'] cloud: `"SECURE"` (default; always has a public IP) or `"COMMUNITY"` (may have none). Replaces.
         :param pulumi.Input[Union['PodCpuArgs', 'PodCpuArgsDict']] cpu: CPU pod: flavor and vCPU count. Exactly one of `gpu` and `cpu`. Replaces.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] data_center_ids: Data centers to place the pod in, e.g. `["US-KS-2"]`. Default: any. Replaces.
@@ -462,8 +532,10 @@ class Pod(pulumi.CustomResource):
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
         :param pulumi.Input[Union['PodMountsArgs', 'PodMountsArgsDict']] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
         :param pulumi.Input[_builtins.str] name: The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
+        :param pulumi.Input[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']] network_volume: A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ports: Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
         :param pulumi.Input[_builtins.int] readiness_timeout_seconds: How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change.
+        :param pulumi.Input[_builtins.bool] recreate_on_resume: With `networkVolume`: resuming a paused pod (`running` back to true) replaces it with a new pod on the volume instead of starting the old one, which can come back with zero GPUs when its host has none free. Default false: the old pod is started, and if it comes back with zero GPUs, `up` stops it again and says what to do. No API call on change.
         :param pulumi.Input[_builtins.str] registry: Container registry credential id, for private images. Default: none. Updating resets the container.
         :param pulumi.Input[_builtins.bool] running: Whether the pod runs. `false` stops it through the API (the `stop` action): the GPU is released and billing for it stops, the pod keeps its id, settings and volume (`mounts`, or the network volume), but the container disk is cleared (everything outside the volume's path is lost) and the SSH command outputs say why there is none. Setting it back to `true` starts the pod: a new container on a new port with new host keys, awaited like a new pod (the outputs follow); a refused start leaves it stopped. A new pod with `running: false` is created and stopped at once. Default true. Updates in place (a start or stop action).
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ssh_public_keys: Public keys allowed to log in, set on the pod as both `SSH_PUBLIC_KEY` and `PUBLIC_KEY` (merged as extra lines with a `PUBLIC_KEY` in `env`). Each is validated like AccountSshKey's. Default: none (the account's keys through `startSsh`). Replaces (running pods do not pick up new keys).
@@ -497,7 +569,9 @@ class Pod(pulumi.CustomResource):
                  resource_name: str,
                  opts: Optional[pulumi.ResourceOptions] = None,
                  allow_proxy_only: pulumi.Input[Optional[_builtins.bool]] = None,
+                 allow_unpinned_fallback: pulumi.Input[Optional[_builtins.bool]] = None,
                  args: pulumi.Input[Optional[_builtins.str]] = None,
+                 check_availability: pulumi.Input[Optional[_builtins.bool]] = None,
                  cloud: pulumi.Input[Optional['PodCloud']] = None,
                  cpu: pulumi.Input[Optional[Union['PodCpuArgs', 'PodCpuArgsDict']]] = None,
                  data_center_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -511,8 +585,10 @@ class Pod(pulumi.CustomResource):
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  mounts: pulumi.Input[Optional[Union['PodMountsArgs', 'PodMountsArgsDict']]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
+                 network_volume: pulumi.Input[Optional[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']]] = None,
                  ports: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  readiness_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
+                 recreate_on_resume: pulumi.Input[Optional[_builtins.bool]] = None,
                  registry: pulumi.Input[Optional[_builtins.str]] = None,
                  running: pulumi.Input[Optional[_builtins.bool]] = None,
                  ssh_public_keys: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
@@ -530,7 +606,9 @@ class Pod(pulumi.CustomResource):
             __props__ = PodArgs.__new__(PodArgs)
 
             __props__.__dict__["allow_proxy_only"] = allow_proxy_only
+            __props__.__dict__["allow_unpinned_fallback"] = allow_unpinned_fallback
             __props__.__dict__["args"] = args
+            __props__.__dict__["check_availability"] = check_availability
             __props__.__dict__["cloud"] = cloud
             __props__.__dict__["cpu"] = cpu
             __props__.__dict__["data_center_ids"] = data_center_ids
@@ -544,8 +622,10 @@ class Pod(pulumi.CustomResource):
             __props__.__dict__["keep_on_failure"] = keep_on_failure
             __props__.__dict__["mounts"] = mounts
             __props__.__dict__["name"] = name
+            __props__.__dict__["network_volume"] = network_volume
             __props__.__dict__["ports"] = ports
             __props__.__dict__["readiness_timeout_seconds"] = readiness_timeout_seconds
+            __props__.__dict__["recreate_on_resume"] = recreate_on_resume
             __props__.__dict__["registry"] = registry
             __props__.__dict__["running"] = running
             __props__.__dict__["ssh_public_keys"] = ssh_public_keys
