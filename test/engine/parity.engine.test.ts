@@ -7,7 +7,7 @@
  *
  * Secretness is read as users see it: `pulumi stack output --json` (a secret shows as "[secret]"); values with
  * `--show-secrets`. Normalized before comparing, because they legitimately differ between two stacks: pod ids
- * (and the proxy user `<pod id>-<8 hex>`), mapped ports, key material (public key blobs, `SHA256:` fingerprints,
+ * (and the proxy user `<pod id>-<8 hex>`), mapped ports, the data center a pod landed in, key material (public key blobs, `SHA256:` fingerprints,
  * private keys) and host keys, each replaced by a label in order of first appearance (so "both pods show the same
  * key" still has to hold). Resource names, the project (`parity`) and the stack are the same on every route, so
  * names, identity files and pod names are compared as they are. The Python program runs through the Python SDK's
@@ -211,6 +211,8 @@ function normalize(values: Record<string, unknown>, pods: string[]): Record<stri
     return out.replace(KEY_BLOB, (m) => label("key", m)).replace(FINGERPRINT, (m) => label("fingerprint", m));
   };
   const walk = (v: unknown, name: string): unknown => {
+    // The emulator places a pod in a random allowed data center: it differs between two stacks like a port.
+    if (typeof v === "string" && name.endsWith("__dataCenterId")) return "<dataCenterId>";
     if (typeof v === "string") return text(v);
     if (typeof v === "number" && name.endsWith("__port")) return `<port:${name.split("__")[0]}>`;
     if (typeof v === "number" && name.endsWith("__connection.port") && v !== 22) return "<port>";
