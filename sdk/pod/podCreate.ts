@@ -146,7 +146,7 @@ export async function createPod(client: RunpodClient, spec: PodSpec, options: Cr
   throw new Error(
     (noCapacity
       ? `No capacity for pod ${options.name} on any placement candidate. ` +
-        `Add candidates (gpu.ids, dataCenterIds, cloud: "COMMUNITY") or retry later.${hostFilterHint(spec)}${noCapacityHint(spec, plan.volumeDataCenter)}\n`
+        `Add candidates (${plan.volumeDataCenter ? "gpu.ids" : 'gpu.ids, dataCenterIds, cloud: "COMMUNITY"'}) or retry later.${hostFilterHint(spec)}${noCapacityHint(spec, plan.volumeDataCenter)}\n`
       : `Runpod refused pod ${options.name} on every placement candidate:\n`) + lines.join("\n"),
   );
 }

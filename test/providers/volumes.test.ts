@@ -127,7 +127,11 @@ test("placement: a full pinned data center falls back unpinned when allowed (dat
 
   const vol = (await api.post<{ id: string; dataCenter: string }>("/v2/network-volumes", { name: "k", size: 10, dataCenter: "US-KS-2" })).body;
   const onVolume = await checked(pods, podInputs({ gpu: { ids: [A, B] }, networkVolume: { id: vol.id, dataCenter: "US-KS-2" } }));
-  await assert.rejects(pods.provider.create(onVolume), /The network volume pins the pod to US-KS-2/);
+  await assert.rejects(pods.provider.create(onVolume), (e: Error) => {
+    assert.match(e.message, /The network volume pins the pod to US-KS-2/);
+    assert.doesNotMatch(e.message, /COMMUNITY/, "no advice the volume rules out");
+    return true;
+  });
 });
 
 test("checkAvailability: one catalog request up front; the request counts behind its default (off) in docs/placement.md", async () => {
