@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import { BillingLedger, billingRoutes } from "./billing";
 import { FaultInjector } from "./faults";
 import { freePort, randomApiKey } from "./ids";
 import { podView } from "./podJson";
@@ -114,7 +115,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
     sshd?.killAllSync();
     fs.rmSync(tempDir, { recursive: true, force: true });
   });
-  const store = new PodStore({ timings: settings.timings, sshMode: settings.sshMode, sshd, rootDir: tempDir, log });
+  const billing = new BillingLedger();
+  const store = new PodStore({ timings: settings.timings, sshMode: settings.sshMode, sshd, rootDir: tempDir, log, onStatus: (pod) => billing.observe(pod) });
   const faults = new FaultInjector();
   const requests: RecordedRequest[] = [];
   const responseViolations: string[] = [];
@@ -155,7 +157,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
 
   const server = new ApiServer({
     apiKey: settings.apiKey,
-    routes: [...apiRoutes(core), ...adminRoutes(core)],
+    routes: [...apiRoutes(core), ...billingRoutes(billing), ...adminRoutes(core)],
     validator,
     limiter: settings.rateLimit === false ? null : new RateLimiter(settings.rateLimit),
     faults,

@@ -118,6 +118,8 @@ export interface PodStoreOptions {
   log: (line: string) => void;
   /** Where public ports come from (default: a fresh book over free ports). */
   ports?: PortBook;
+  /** Called at create and after every status change (the billing ledger, billing.ts). */
+  onStatus?: (pod: Pod) => void;
 }
 
 /**
@@ -171,6 +173,7 @@ export class PodStore {
     while (this.pods.has(id)) id = randomPodId();
     const pod = new Pod(id, config, placement, fault, path.join(this.options.rootDir, id));
     this.pods.set(id, pod);
+    this.options.onStatus?.(pod);
     this.options.log(`pod ${id} created (${config.name})${fault ? ` with fault '${fault}'` : ""}`);
     pod.log.append("system", `Pod ${id} created, waiting for a machine`);
     this.beginProvisioning(pod);
@@ -263,6 +266,7 @@ export class PodStore {
     pod.epoch += 1;
     this.clearTimers(pod);
     pod.status = status;
+    this.options.onStatus?.(pod);
   }
 
   private clearTimers(pod: Pod): void {

@@ -40,6 +40,8 @@ export interface CreateOptions {
   /** Owner tag: the resource's URN. */
   owner: string;
   onProgress?: (message: string) => void;
+  /** The candidates to try (default: all of `placementCandidates(spec)`), e.g. within `maxCostPerHour`. */
+  candidates?: PlacementCandidate[];
 }
 
 export interface CreateOutcome {
@@ -81,7 +83,7 @@ export async function createPod(client: RunpodClient, spec: PodSpec, options: Cr
     options.onProgress?.(`pod ${options.name}: found pod ${orphan.id} left by an interrupted earlier create of this resource; using it instead of creating another`);
     return { pod: orphan, adopted: true };
   }
-  const candidates = placementCandidates(spec);
+  const candidates = options.candidates ?? placementCandidates(spec);
   const refusals: Array<{ candidate: PlacementCandidate; error: RunpodApiError }> = [];
 
   for (const candidate of candidates) {

@@ -54,6 +54,7 @@ export const BEHAVIOUR_ONLY = [
   "hostKeyChecking",
   "readinessTimeoutSeconds",
   "keepOnFailure",
+  "maxCostPerHour",
 ] as const;
 /** PATCHed inputs whose removal a PATCH cannot express: removing them replaces the pod. */
 export const REPLACE_ON_REMOVAL = ["args", "image", "disk"] as const;

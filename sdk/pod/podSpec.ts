@@ -69,6 +69,8 @@ export interface PodSpec {
   keepOnFailure?: boolean;
   /** False: the pod is stopped (podPower.ts). Default true. */
   running?: boolean;
+  /** GPU candidates whose list price (USD/hr for the pod) is above it are skipped at create (podCost.ts). */
+  maxCostPerHour?: number;
 }
 
 import { describe } from "./checkFailure";
@@ -141,6 +143,7 @@ export const podSpecSchema = z.strictObject({
   readinessTimeoutSeconds: posInt(10).max(86_400, { message: "must be at most 86400 (24 hours)" }).optional(),
   keepOnFailure: z.boolean().optional(),
   running: z.boolean().optional(),
+  maxCostPerHour: z.number({ error: (i) => `must be a number of USD per hour such as 1.5, got ${describe(i.input)}` }).positive({ message: "must be more than 0 (USD per hour)" }).optional(),
 });
 
 /** Ports as given plus `22/tcp` when it is missing. */

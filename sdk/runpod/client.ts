@@ -85,7 +85,7 @@ export interface PodLogsOptions {
   maxMs?: number;
 }
 
-interface CallOptions<T> {
+export interface CallOptions<T> {
   body?: unknown;
   query?: Record<string, string | number | boolean | undefined>;
   schema?: z.ZodType<T>;
@@ -329,7 +329,8 @@ export class RunpodClient {
     return errorForStatus({ operation, status, problem, note });
   }
 
-  private async call<T>(method: string, path: string, options: CallOptions<T>): Promise<T> {
+  /** One JSON call with the limiter, retries and error typing; endpoint files beside this one use it (billing.ts). */
+  async call<T>(method: string, path: string, options: CallOptions<T>): Promise<T> {
     const operation = `${method} ${path}`;
     const response = await this.send<string>(method, path, {
       request: {

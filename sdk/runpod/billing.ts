@@ -1,0 +1,60 @@
+/**
+ * Read-only Runpod v2 endpoints for costs, beside client.ts (which stays the pod and key client):
+ * `GET /v2/billing/pods?podId=` (what a pod has cost, per time bucket) and `GET /v2/catalog/gpus` (list prices).
+ * Same limiter, retries and error typing as every other call (`RunpodClient.call`).
+ */
+import { z } from "zod";
+import type { RunpodClient } from "./client";
+
+const amount = z.number();
+
+/** One pod billing record (the spec's `PodBillingRecord`). */
+export const podBillingRecordSchema = z.object({
+  startTime: z.string(),
+  endTime: z.string(),
+  podId: z.string(),
+  totalAmount: amount,
+  gpuAmount: amount,
+  cpuAmount: amount,
+  diskAmount: amount,
+});
+export type PodBillingRecord = z.infer<typeof podBillingRecordSchema>;
+
+const podBillingSchema = z.object({
+  records: z.array(podBillingRecordSchema),
+  metadata: z.object({ totals: z.object({ totalAmount: amount }).optional() }).optional(),
+});
+
+/** One GPU type's list prices (the spec's `GpuType`, the fields we read). */
+export const gpuPriceSchema = z.object({
+  id: z.string(),
+  secure: z.boolean().optional(),
+  community: z.boolean().optional(),
+  price: z.object({ secure: z.number(), community: z.number() }),
+});
+export type GpuPrice = z.infer<typeof gpuPriceSchema>;
+
+const gpuListSchema = z.object({ gpus: z.array(gpuPriceSchema) });
+
+export interface PodBillingQuery {
+  podId: string;
+  /** RFC 3339; default (the API's) 30 days ago. */
+  startTime?: string;
+  bucketSize?: "hour" | "day" | "week" | "month" | "year";
+}
+
+/** `GET /v2/billing/pods?podId=`: the pod's billing records. */
+export async function getPodBilling(client: RunpodClient, query: PodBillingQuery): Promise<PodBillingRecord[]> {
+  const res = await client.call("GET", "/v2/billing/pods", {
+    query: { podId: query.podId, startTime: query.startTime, bucketSize: query.bucketSize },
+    schema: podBillingSchema,
+    retryTransient: true,
+  });
+  return res.records.filter((r) => r.podId === query.podId);
+}
+
+/** `GET /v2/catalog/gpus`: every GPU type with its list prices per GPU per hour. */
+export async function listGpuPrices(client: RunpodClient): Promise<GpuPrice[]> {
+  const res = await client.call("GET", "/v2/catalog/gpus", { schema: gpuListSchema, retryTransient: true });
+  return res.gpus;
+}
