@@ -101,6 +101,7 @@ export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
    * secret output `jupyterPassword`. Pass a secret (`config.requireSecret(...)`); Runpod still returns env to
    * anyone with the API key. Default: none (a `JUPYTER_PASSWORD` in `env` is returned the same way). Changing it
    * resets the container.
+   * @secret
    */
   jupyterPassword?: pulumi.Input<string>;
 }
