@@ -13,9 +13,12 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { startPodListener } from "../../emulator";
+import { shellBlocks } from "./markdownBlocks";
 import { createPythonEnv, openExampleStack, ROOT, TOOLCHAIN_TIMEOUT_MS, type PythonEnv, type StackOptions } from "./harness";
 
 const UP = ["up", "--yes", "--skip-preview", "--non-interactive"];
+/** docs/ide-and-cost.md's shell blocks: the VS Code steps, the tunnel, the spend. */
+const DOC_BLOCKS = shellBlocks(path.join(ROOT, "docs", "ide-and-cost.md"));
 let work: string;
 let pythonEnv: PythonEnv | undefined;
 
@@ -78,24 +81,29 @@ async function route(language: "nodejs" | "python"): Promise<void> {
     assert.equal(hidden.jupyterPassword, "[secret]");
     assert.deepEqual(Object.keys(out.tunnels as object), [String(jupyter.port)]);
 
-    // A user's shell: the tunnel command from `pulumi stack output`, run with eval, then curl through it.
-    const script = [
-      `( eval "exec $(pulumi stack output tunnelCommand)" ) &`,
-      "tunnel=$!",
-      `for i in $(seq 1 100); do curl -sf "http://localhost:${local}/api/status?from=${language}" && break; sleep 0.1; done`,
-      'kill "$tunnel"',
-    ].join("\n");
-    const result = await stack.sh(script);
-    assert.match(result.stdout, new RegExp(`"service":"jupyter","url":"/api/status\\?from=${language}"`), result.stdout + result.stderr);
-    assert.deepEqual(jupyter.requests.at(-1), { method: "GET", url: `/api/status?from=${language}` });
+    // docs/ide-and-cost.md's shell lines in a user's shell (bash, and sh on the TypeScript route): the sshConfig
+    // file and the URI, the tunnel command from `pulumi stack output` with curl through it, then the spend.
+    const conf = path.join(work, `runpod-nb-${language}.conf`);
+    const [config1, tunnel, refresh] = DOC_BLOCKS.map((b) =>
+      b.text.split("~/.ssh/runpod-nb.conf").join(conf).split("localhost:8888").join(`localhost:${local}`).split("/api/status").join(`/api/status?from=${language}`),
+    );
+    for (const shell of language === "nodejs" ? (["bash", "sh"] as const) : (["bash"] as const)) {
+      const first = await stack.sh(config1, { shell });
+      assert.equal(first.stdout.trim(), "vscode://vscode-remote/ssh-remote+nb/workspace");
+      assert.match(fs.readFileSync(conf, "utf8"), /^Host nb\n {2}HostName 127\.0\.0\.1\n/);
+      const served = await stack.sh(tunnel, { shell });
+      assert.match(served.stdout, new RegExp(`"service":"jupyter","url":"/api/status\\?from=${language}"`), served.stdout + served.stderr);
+      assert.deepEqual(jupyter.requests.at(-1), { method: "GET", url: `/api/status?from=${language}` });
+    }
 
     await new Promise((r) => setTimeout(r, 1000));
-    await stack.ok([...UP, "--refresh"]);
+    const spendShown = Number((await stack.sh(refresh)).stdout.trim().split("\n").pop());
     const after = await stack.outputs();
     const res = await fetch(`${stack.emulator.url}/v2/billing/pods?podId=${String(after.podId)}&bucketSize=hour&lastN=2`, {
       headers: { Authorization: `Bearer ${stack.emulator.apiKey}` },
     });
     const billed = ((await res.json()) as { metadata: { totals: { totalAmount: number } } }).metadata.totals.totalAmount;
+    assert.equal(spendShown, after.spend, "`pulumi stack output spend` prints the stack's spend");
     assert.ok(typeof after.spend === "number" && after.spend > 0, `spend ${String(after.spend)}`);
     assert.ok(after.spend <= billed + 0.0001 && after.spend >= 0.69 / 3600 - 0.0001, `spend ${after.spend} vs billed ${billed} now`);
   } finally {
@@ -103,6 +111,10 @@ async function route(language: "nodejs" | "python"): Promise<void> {
     await jupyter.close();
   }
 }
+
+test("docs/ide-and-cost.md has the three shell blocks this test runs", () => {
+  assert.equal(DOC_BLOCKS.length, 3, DOC_BLOCKS.map((b) => b.text).join("\n---\n"));
+});
 
 test("TypeScript program: tunnel, vscodeUri, Jupyter password, costs and spend under the real engine", { timeout: 600_000 }, () => route("nodejs"));
 
