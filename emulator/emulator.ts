@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import { BillingLedger, billingRoutes } from "./billing";
 import { CapacityBook } from "./capacity";
 import { FaultInjector } from "./faults";
 import { freePort, randomApiKey } from "./ids";
@@ -116,12 +117,22 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
     sshd?.killAllSync();
     fs.rmSync(tempDir, { recursive: true, force: true });
   });
+  const billing = new BillingLedger();
   const capacity = new CapacityBook();
   // Which live pods mount a volume (a mounted volume cannot be deleted).
   const volumes: VolumeStore = new VolumeStore(path.join(tempDir, "volumes"), (volumeId: string): string[] =>
     store.list().filter((pod) => pod.config.mounts.network?.some((m) => m.volumeId === volumeId)).map((pod) => pod.id),
   );
-  const store: PodStore = new PodStore({ timings: settings.timings, sshMode: settings.sshMode, sshd, rootDir: tempDir, log, volumes, capacity });
+  const store: PodStore = new PodStore({
+    timings: settings.timings,
+    sshMode: settings.sshMode,
+    sshd,
+    rootDir: tempDir,
+    log,
+    volumes,
+    capacity,
+    onStatus: (pod) => billing.observe(pod),
+  });
   const faults = new FaultInjector();
   const requests: RecordedRequest[] = [];
   const responseViolations: string[] = [];
@@ -164,7 +175,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
 
   const server = new ApiServer({
     apiKey: settings.apiKey,
-    routes: [...apiRoutes(core), ...adminRoutes(core)],
+    routes: [...apiRoutes(core), ...billingRoutes(billing), ...adminRoutes(core)],
     validator,
     limiter: settings.rateLimit === false ? null : new RateLimiter(settings.rateLimit),
     faults,

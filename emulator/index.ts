@@ -33,3 +33,4 @@ export { NO_CAPACITY_DETAIL, type ProblemDetails } from "./problem";
 export { CREATE_FAULTS, POD_FAULTS } from "./faults";
 export { CPU_FLAVORS, DATA_CENTERS, GPU_TYPES, TEMPLATES } from "./catalog";
 export { loadSpecValidator, SPEC_PATH, type SentResponse, type SpecValidator } from "./specValidator";
+export { startPodListener, type PodListener, type PodListenerOptions } from "./listeners";

@@ -126,6 +126,8 @@ export interface PodStoreOptions {
   volumes?: VolumeStore;
   /** Free GPUs per data center: a start without room comes back with zero GPUs. */
   capacity?: CapacityBook;
+  /** Called at create and after every status change (the billing ledger, billing.ts). */
+  onStatus?: (pod: Pod) => void;
 }
 
 /**
@@ -179,6 +181,7 @@ export class PodStore {
     while (this.pods.has(id)) id = randomPodId();
     const pod = new Pod(id, config, placement, fault, path.join(this.options.rootDir, id));
     this.pods.set(id, pod);
+    this.options.onStatus?.(pod);
     this.options.log(`pod ${id} created (${config.name})${fault ? ` with fault '${fault}'` : ""}`);
     pod.log.append("system", `Pod ${id} created, waiting for a machine`);
     this.beginProvisioning(pod);
@@ -277,6 +280,7 @@ export class PodStore {
     pod.epoch += 1;
     this.clearTimers(pod);
     pod.status = status;
+    this.options.onStatus?.(pod);
   }
 
   private clearTimers(pod: Pod): void {

@@ -18,6 +18,7 @@ import { childResourceClasses } from "./childResources";
 import type { Integer } from "../resources/integer";
 import { buildPasswordCommands, buildSshCommands, type HostKeyChecking } from "../ssh/sshCommands";
 import { podConnection, type SshPodConnection } from "../ssh/connection";
+import { buildIdeOutputs, tunnelLocalPortProblems, vscodeFolderProblems } from "../ssh/ideOutputs";
 import { PASSWORD_HASH_ENV, startArgs, startScript } from "../ssh/startScript";
 import { parsePublicKey, PublicKeyError } from "../ssh/publicKey";
 import type * as podCheckTypes from "../pod/podCheck";
@@ -87,6 +88,22 @@ export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
    * replaces the pod (its start command is removed, and the API cannot give the image its own back).
    */
   passwordLogin?: boolean;
+  /** Folder the `vscodeUri` output opens in the pod, an absolute path. Default `/workspace`. Changes outputs only. */
+  vscodeFolder?: string;
+  /**
+   * Local port per pod port for the `tunnels` outputs, e.g. `{"8888": 18888}` when 8888 is taken on your machine.
+   * Keys must be ports exposed as HTTP (`"8888/http"` in `ports`). Default: the same number locally. Changes
+   * outputs only.
+   */
+  tunnelLocalPorts?: Record<string, Integer>;
+  /**
+   * A password for the image's Jupyter (set as `JUPYTER_PASSWORD`, which Runpod's images read), returned as the
+   * secret output `jupyterPassword`. Pass a secret (`config.requireSecret(...)`); Runpod still returns env to
+   * anyone with the API key. Default: none (a `JUPYTER_PASSWORD` in `env` is returned the same way). Changing it
+   * resets the container.
+   * @secret
+   */
+  jupyterPassword?: pulumi.Input<string>;
 }
 
 const ALLOWED_MODES: SshdMode[] = ["image", "bootstrap"];
@@ -149,6 +166,13 @@ function checkOwnInputs(args: SshPodArgs, problems: InputProblems): void {
     if (v !== undefined && (typeof v !== "string" || v.trim() === "" || /[\r\n]/.test(v))) {
       problems.add(field, `${field} must be a non-empty, single-line string, got ${describeValue(v)}.`);
     }
+  }
+  for (const problem of vscodeFolderProblems(args.vscodeFolder)) problems.add("vscodeFolder", problem);
+  const ports = Array.isArray(args.ports) && args.ports.every((p) => typeof p === "string") ? args.ports : undefined;
+  for (const problem of tunnelLocalPortProblems(args.tunnelLocalPorts, ports)) problems.add("tunnelLocalPorts", problem);
+  const env: unknown = args.env;
+  if (args.jupyterPassword !== undefined && env && typeof env === "object" && "JUPYTER_PASSWORD" in env) {
+    problems.add("jupyterPassword", "jupyterPassword sets env JUPYTER_PASSWORD, which env also sets; keep one of them.");
   }
   if (typeof args.hostAlias === "string" && /\s/.test(args.hostAlias.trim())) {
     problems.add("hostAlias", "hostAlias must not contain spaces (it becomes a Host line in ~/.ssh/config).");
@@ -251,6 +275,34 @@ export class SshPod extends pulumi.ComponentResource {
    * `host` holds the reason.
    */
   public readonly connection: pulumi.Output<SshPodConnection>;
+  /**
+   * Opens the pod in VS Code (Remote-SSH) at `vscodeFolder`: `vscode://vscode-remote/ssh-remote+<hostAlias>/workspace`.
+   * It goes through the `sshConfig` host alias: write `sshConfig` to a file your `~/.ssh/config` includes, then
+   * open the URI. Or the reason there is none (stopped, proxy only).
+   */
+  public readonly vscodeUri: pulumi.Output<string>;
+  /**
+   * For each HTTP port in `ports` (e.g. `"8888/http"` for Jupyter), keyed by the port: an `ssh -N -L
+   * <local>:localhost:<port>` command over the pinned direct path, so the service is at `http://localhost:<local>`
+   * without Runpod's public HTTP proxy (which times out requests at about 100 s). Or the reason there is none.
+   */
+  public readonly tunnels: pulumi.Output<Record<string, string>>;
+  /** One `ssh -N` command forwarding every HTTP port of `tunnels` at once (or why there is none). */
+  public readonly tunnelCommand: pulumi.Output<string>;
+  /**
+   * The Jupyter password (`jupyterPassword`, or `JUPYTER_PASSWORD` in `env`), secret; undefined when none is set.
+   * @secret
+   */
+  public readonly jupyterPassword: pulumi.Output<string | undefined>;
+  /**
+   * USD per hour Runpod bills for the pod now: its own `cost` field (0 while stopped). Authoritative, unlike the
+   * catalog's list price: it reflects the cloud, the GPU count and the account.
+   */
+  public readonly costPerHour: pulumi.Output<number | null>;
+  /** USD per month the pod costs while stopped (its volume disk at $0.20/GB/month; a network volume is billed to the volume). */
+  public readonly stoppedStorageCostPerMonth: pulumi.Output<number>;
+  /** USD the pod has cost so far, from its billing records, read at `pulumi refresh` / `pulumi up --refresh`; null before. */
+  public readonly spend: pulumi.Output<number | null>;
 
   constructor(name: string, args: SshPodArgs, opts?: pulumi.ComponentResourceOptions) {
     super("runpod-ssh:index:SshPod", name, {}, opts);
@@ -266,6 +318,9 @@ export class SshPod extends pulumi.ComponentResource {
       sshdMode,
       startCommand,
       passwordLogin,
+      vscodeFolder,
+      tunnelLocalPorts,
+      jupyterPassword,
       ...podArgs
     } = args;
     validate(name, args, podArgs);
@@ -299,9 +354,13 @@ export class SshPod extends pulumi.ComponentResource {
       const then = sshdMode === "bootstrap" ? (startCommand !== undefined ? { command: startCommand } : "sleep" as const) : "image-start" as const;
       startArgsValue = startArgs(startScript({ installSshd: sshdMode === "bootstrap", passwordLogin: passwordLogin ?? false, then }));
     }
-    const env = password
+    const withHash = password
       ? pulumi.all([podArgs.env ?? {}, password.hash]).apply(([e, hash]) => ({ ...(e as Record<string, string>), [PASSWORD_HASH_ENV]: hash }))
       : podArgs.env;
+    const env =
+      jupyterPassword !== undefined
+        ? pulumi.all([withHash ?? {}, pulumi.secret(jupyterPassword)]).apply(([e, p]) => ({ ...(e as Record<string, string>), JUPYTER_PASSWORD: p }))
+        : withHash;
 
     const sshPublicKeys = pulumi
       .all([key.publicKeyOpenssh, extraPublicKeys ?? []])
@@ -372,6 +431,33 @@ export class SshPod extends pulumi.ComponentResource {
           : connection
         : (connection.apply((c) => (c.privateKey ? pulumi.secret(c) : c)) as unknown as pulumi.Output<SshPodConnection>);
 
+    // IDE outputs: the same target and options as the ssh commands (ideOutputs.ts).
+    const ide = pulumi
+      .all([pod.podId, target, identityFile, podArgs.ports ?? []])
+      .apply(([podId, t, identityFile, ports]) =>
+        buildIdeOutputs(t, {
+          podId,
+          identityFile,
+          knownHostsFile,
+          hostKeyChecking,
+          hostAlias: hostAlias ?? name,
+          vscodeFolder,
+          ports,
+          tunnelLocalPorts,
+        }),
+      );
+    this.vscodeUri = ide.vscodeUri;
+    this.tunnels = ide.tunnels;
+    this.tunnelCommand = ide.tunnelCommand;
+    this.jupyterPassword = pulumi.secret(
+      pulumi
+        .all([jupyterPassword, podArgs.env ?? {}])
+        .apply(([p, e]) => p ?? (e as Record<string, string | undefined>).JUPYTER_PASSWORD),
+    );
+    this.costPerHour = pod.costPerHr;
+    this.stoppedStorageCostPerMonth = pod.stoppedStorageCostPerMonth;
+    this.spend = pod.spend;
+
     this.registerOutputs({
       podId: this.podId,
       dataCenterId: this.dataCenterId,
@@ -396,6 +482,13 @@ export class SshPod extends pulumi.ComponentResource {
       knownHostsLine: this.knownHostsLine,
       hostKeyProof: this.hostKeyProof,
       connection: this.connection,
+      vscodeUri: this.vscodeUri,
+      tunnels: this.tunnels,
+      tunnelCommand: this.tunnelCommand,
+      jupyterPassword: this.jupyterPassword,
+      costPerHour: this.costPerHour,
+      stoppedStorageCostPerMonth: this.stoppedStorageCostPerMonth,
+      spend: this.spend,
     });
   }
 }

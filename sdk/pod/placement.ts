@@ -17,7 +17,8 @@
  */
 import type { RunpodClient } from "../runpod/client";
 import { RunpodNotFoundError } from "../runpod/errors";
-import { getNetworkVolume, gpuAvailability, type GpuAvailability } from "../runpod/networkVolumes";
+import { gpuAvailability, type GpuAvailability } from "../runpod/catalog";
+import { getNetworkVolume } from "../runpod/networkVolumes";
 import { placementCandidates, type PlacementCandidate, type PodSpec } from "./podSpec";
 
 const RANK: Record<string, number> = { HIGH: 3, MEDIUM: 2, LOW: 1, NONE: 0 };

@@ -9,6 +9,7 @@
  */
 import type { z } from "zod";
 import { parsePublicKey, PublicKeyError } from "../ssh/publicKey";
+import { costInputProblems } from "./podCost";
 import { CheckFailures, describe, pathText, type CheckFailure, type InputPath } from "./checkFailure";
 import { MAX_ENV_ENTRY_BYTES, MAX_ENV_TOTAL_BYTES, envEntryBytes, startBytes } from "./containerLimits";
 import { imageReferenceProblem } from "./imageReference";
@@ -323,6 +324,7 @@ export function checkPodSpec(raw: unknown, ownerTag = ""): CheckFailure[] {
   checkPorts(spec, failures);
   checkEnvNames(spec, rawObj, failures);
   checkKeys(spec, failures);
+  for (const p of costInputProblems(spec)) failures.add(p.path, p.reason);
   if (!failures.list.some((f) => ["env", "sshPublicKeys", "args"].includes(f.property)))
     checkStartSize(spec, ownerTag, failures);
   return failures.list;

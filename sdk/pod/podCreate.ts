@@ -41,6 +41,8 @@ export interface CreateOptions {
   /** Owner tag: the resource's URN. */
   owner: string;
   onProgress?: (message: string) => void;
+  /** Narrows the planned candidates (placement.ts) before any is tried, e.g. to those within `maxCostPerHour`. */
+  selectCandidates?: (planned: PlacementCandidate[]) => Promise<PlacementCandidate[]>;
 }
 
 export interface CreateOutcome {
@@ -83,7 +85,7 @@ export async function createPod(client: RunpodClient, spec: PodSpec, options: Cr
     return { pod: orphan, adopted: true };
   }
   const plan = await planPlacement(client, spec);
-  const candidates = plan.candidates;
+  const candidates = options.selectCandidates ? await options.selectCandidates(plan.candidates) : plan.candidates;
   const refusals: Array<{ candidate: PlacementCandidate; error: RunpodApiError }> = [];
 
   for (const candidate of candidates) {

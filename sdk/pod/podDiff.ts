@@ -61,6 +61,7 @@ export const BEHAVIOUR_ONLY = [
   "allowUnpinnedFallback",
   "checkAvailability",
   "recreateOnResume",
+  "maxCostPerHour",
 ] as const;
 /** PATCHed inputs whose removal a PATCH cannot express: removing them replaces the pod. */
 export const REPLACE_ON_REMOVAL = ["args", "image", "disk"] as const;

@@ -79,6 +79,8 @@ export interface PodSpec {
   checkAvailability?: boolean;
   /** With a network volume: resuming a paused pod creates a new pod on the volume instead (zeroGpus.ts). */
   recreateOnResume?: boolean;
+  /** GPU candidates whose list price (USD/hr for the pod) is above it are skipped at create (podCost.ts). */
+  maxCostPerHour?: number;
 }
 
 import { describe } from "./checkFailure";
@@ -156,6 +158,7 @@ export const podSpecSchema = z.strictObject({
   allowUnpinnedFallback: z.boolean().optional(),
   checkAvailability: z.boolean().optional(),
   recreateOnResume: z.boolean().optional(),
+  maxCostPerHour: z.number({ error: (i) => `must be a number of USD per hour such as 1.5, got ${describe(i.input)}` }).positive({ message: "must be more than 0 (USD per hour)" }).optional(),
 });
 
 /** Ports as given plus `22/tcp` when it is missing. */

@@ -41,6 +41,8 @@ import { assertGpusAfterResume } from "../pod/zeroGpus";
 import type { HostKeyProof } from "../pod/podHostKeyProof";
 import { knownHostsLine, pinnedHostKey } from "../ssh/hostKeys";
 import { assertSshPath } from "../ssh/sshAddress";
+import { candidatesWithinBudget, formatRate, refreshSpend, stoppedStorageCostPerMonth } from "../pod/podCost";
+import type { PlacementCandidate } from "../pod/podSpec";
 import { apiKeyCheckFailures, runpodClient } from "./providerContext";
 import { reportProgress } from "./progress";
 
@@ -75,6 +77,10 @@ export interface PodOutputs extends PodInputs {
    * "first-contact" (the image prints no fingerprints: the key read at `up`); null without a key.
    */
   hostKeyProof: HostKeyProof | null;
+  /** USD per month the pod costs while stopped (its volume disk; podCost.ts). */
+  stoppedStorageCostPerMonth: number;
+  /** USD the pod has cost so far, from its billing records at the last refresh; null before one. */
+  spend: number | null;
 }
 
 /** PATCHed inputs that reset the container (new mapped port, everything outside /workspace wiped). */
@@ -115,6 +121,8 @@ export function outputsFrom(
     hostKeys: keys,
     knownHostsLine: direct && pinned ? knownHostsLine(direct.host, direct.port, pinned) : null,
     hostKeyProof: keys.length > 0 ? (hostKeyProof ?? "first-contact") : null,
+    stoppedStorageCostPerMonth: stoppedStorageCostPerMonth(pod.mounts ?? inputs.mounts),
+    spend: (inputs as Partial<PodOutputs>).spend ?? null,
   };
 }
 
@@ -207,12 +215,11 @@ export const podProvider = {
 
   async create(inputs: PodInputs): Promise<dynamic.CreateResult> {
     const client = runpodClient();
-    const { pod } = await createPod(client, specOf(inputs), {
-      name: inputs.name,
-      owner: inputs.ownerTag,
-      onProgress: (m) => reportProgress(m, { urn: inputs.ownerTag }),
-    });
+    const onProgress = (m: string): void => reportProgress(m, { urn: inputs.ownerTag });
+    const selectCandidates = (planned: PlacementCandidate[]) => candidatesWithinBudget(client, specOf(inputs), planned, inputs.name, onProgress);
+    const { pod } = await createPod(client, specOf(inputs), { name: inputs.name, owner: inputs.ownerTag, onProgress, selectCandidates });
     const ready = await settleOrCleanUp(client, inputs, pod);
+    if (inputs.running !== false) onProgress(`pod ${inputs.name} (${pod.id}): ready for SSH at ${formatRate(ready.pod.cost ?? null)}`);
     return { id: pod.id, outs: outputsFrom(inputs, ready.pod, ready.hostKeys, ready.hostKeyProof) };
   },
 
@@ -236,11 +243,15 @@ export const podProvider = {
     });
     const keys = await rereadHostKeys(client, pod, props, label);
     if (keys.warning) reportProgress(keys.warning, { urn: props.ownerTag, severity: "warning" });
-    return { id, props: outputsFrom(props, pod, keys.hostKeys, keys.hostKeyProof) };
+    const spend = await refreshSpend(client, pod, props.spend);
+    if (spend.warning) reportProgress(spend.warning, { urn: props.ownerTag, severity: "warning" });
+    return { id, props: { ...outputsFrom(props, pod, keys.hostKeys, keys.hostKeyProof), spend: spend.spend } };
   },
 
-  async update(id: string, olds: PodOutputs, news: PodInputs): Promise<dynamic.UpdateResult> {
+  async update(id: string, olds: PodOutputs, inputs: PodInputs): Promise<dynamic.UpdateResult> {
     const client = runpodClient();
+    // spend is read at refresh; an update carries it (podCost.ts). A copy: the engine's inputs stay as given.
+    const news: PodInputs = { ...inputs, spend: olds.spend ?? null } as PodInputs;
     const spec = specOf(news);
     // The same decision diff showed at preview (podDiff.ts): the engine calls update only when it said "update".
     const { replaces, updates } = podChange(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);

@@ -248,6 +248,13 @@ export interface PodArgs {
    * No API call on change.
    */
   recreateOnResume?: pulumi.Input<boolean>;
+  /**
+   * Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list
+   * price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left,
+   * `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No
+   * API call on change (it applies at the next create).
+   */
+  maxCostPerHour?: pulumi.Input<number>;
 }
 
 /** Where the pod runs: Secure Cloud (always a public IP) or Community Cloud (may have none). */
@@ -270,8 +277,18 @@ export class Pod extends pulumi.dynamic.Resource {
   declare public readonly cloud: pulumi.Output<string>;
   /** The data center the pod was placed in, e.g. `US-KS-2` (null until placed). */
   declare public readonly dataCenterId: pulumi.Output<string | null>;
-  /** Cost in USD per hour. */
+  /**
+   * Cost in USD per hour: the pod's own `cost` field, the rate Runpod bills for it (0 while stopped). It is
+   * authoritative: it reflects the cloud, the GPU count and the account, which the catalog's list price does not.
+   */
   declare public readonly costPerHr: pulumi.Output<number | null>;
+  /** USD per month the pod costs while stopped: its volume disk at $0.20/GB/month (a network volume is billed to the volume). */
+  declare public readonly stoppedStorageCostPerMonth: pulumi.Output<number>;
+  /**
+   * USD the pod has cost so far: the total of its billing records (`GET /v2/billing/pods?podId=`), read at
+   * `pulumi refresh` (or `pulumi up --refresh`); null before the first refresh.
+   */
+  declare public readonly spend: pulumi.Output<number | null>;
   /** The GPU type that placed the pod (with `gpu.ids`, the first candidate that had capacity). */
   declare public readonly gpuId: pulumi.Output<string | null>;
   /** GPUs the pod has (null for a CPU pod). */
@@ -330,6 +347,8 @@ export class Pod extends pulumi.dynamic.Resource {
         hostKeys: undefined,
         knownHostsLine: undefined,
         hostKeyProof: undefined,
+        stoppedStorageCostPerMonth: undefined,
+        spend: undefined,
       },
       opts,
       "runpod-ssh",

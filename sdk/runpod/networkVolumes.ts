@@ -1,6 +1,6 @@
 /**
- * Network volumes (`/v2/network-volumes`) and the GPU catalog's availability (`/v2/catalog/gpus`), as plain calls
- * on a RunpodClient (the client's own file holds the pod and key calls).
+ * Network volumes (`/v2/network-volumes`), as plain calls on a RunpodClient (the client's own file holds the pod
+ * and key calls; the GPU catalog is catalog.ts).
  */
 import { z } from "zod";
 import type { RunpodClient } from "./client";
@@ -56,39 +56,4 @@ export function updateNetworkVolume(client: RunpodClient, id: string, body: { na
 /** `DELETE /v2/network-volumes/{id}` (204). Throws `RunpodNotFoundError` once it is gone. */
 export async function deleteNetworkVolume(client: RunpodClient, id: string): Promise<void> {
   await client.request("DELETE", volumePath(id), { retryTransient: true });
-}
-
-export const AVAILABILITY_LEVELS = ["NONE", "LOW", "MEDIUM", "HIGH"] as const;
-export type AvailabilityLevel = (typeof AVAILABILITY_LEVELS)[number];
-
-const levelSchema = z.string();
-/** The part of a `GpuType` with `include=AVAILABILITY` that placement reads. */
-export const gpuAvailabilitySchema = z.object({
-  id: z.string(),
-  availability: levelSchema.optional(),
-  dataCenters: z.array(z.object({ id: z.string(), availability: levelSchema })).optional(),
-});
-export type GpuAvailability = z.infer<typeof gpuAvailabilitySchema>;
-
-export interface AvailabilityQuery {
-  count: number;
-  cloud: "SECURE" | "COMMUNITY";
-  allowedCudaVersions?: string[];
-  minCudaVersion?: string;
-}
-
-/**
- * `GET /v2/catalog/gpus?include=AVAILABILITY&product=POD` (one request for every GPU type): availability overall
- * and per data center, for pods of `count` GPUs in `cloud`, scoped by the same CUDA constraint a create sends.
- */
-export async function gpuAvailability(client: RunpodClient, query: AvailabilityQuery): Promise<GpuAvailability[]> {
-  const params: Record<string, string | number> = { include: "AVAILABILITY", product: "POD", count: query.count, cloud: query.cloud };
-  if (query.allowedCudaVersions && query.allowedCudaVersions.length > 0) params.cudaVersions = query.allowedCudaVersions.join(",");
-  else if (query.minCudaVersion) params.minCudaVersion = query.minCudaVersion;
-  const res = await client.request("GET", "/v2/catalog/gpus", {
-    query: params,
-    schema: z.object({ gpus: z.array(gpuAvailabilitySchema) }),
-    retryTransient: true,
-  });
-  return res.gpus;
 }

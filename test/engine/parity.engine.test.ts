@@ -44,7 +44,7 @@ interface Scenarios {
  * The matrix. Generated key per pod (`own`), one generated key shared by two pods (`fleet0`, `fleet1`: a
  * resource reference on the plugin route), a key the user brings (`byo`, SshKey with `publicKey`), a paused pod
  * (`paused`, `running: false`), password login on top of the key (`password`). Bad input is BAD_INPUT below (a
- * preview that fails).
+ * preview that fails). `notebook`: the IDE outputs with an HTTP port, a remapped tunnel and a Jupyter password.
  */
 function scenarios(userPublicKey: string): Scenarios {
   return {
@@ -56,6 +56,7 @@ function scenarios(userPublicKey: string): Scenarios {
       byo: { ...POD, sshKey: "userKey" },
       paused: { ...POD, running: false },
       password: { ...POD, passwordLogin: true },
+      notebook: { ...POD, ports: ["8888/http"], tunnelLocalPorts: { "8888": 18888 }, jupyterPassword: "nb-pass", vscodeFolder: "/root" },
     },
   };
 }
@@ -235,6 +236,7 @@ function expectedSecrets(list: Scenarios): string[] {
     const key = args.sshKey === undefined ? {} : list.keys[args.sshKey];
     if (key.publicKey === undefined) secret.push(`${name}__privateKeyOpenssh`, `${name}__connection`);
     if (args.passwordLogin === true) secret.push(`${name}__password`);
+    if (args.jupyterPassword !== undefined) secret.push(`${name}__jupyterPassword`);
   }
   return secret.sort();
 }

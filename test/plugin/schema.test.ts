@@ -94,6 +94,8 @@ test("secrets, enums and resource references are marked", () => {
     "runpod-ssh:index:LocalKeyFile input content",
     "runpod-ssh:index:SshKey output privateKeyOpenssh",
     "runpod-ssh:index:SshPassword output password",
+    "runpod-ssh:index:SshPod input jupyterPassword",
+    "runpod-ssh:index:SshPod output jupyterPassword",
     "runpod-ssh:index:SshPod output password",
     "runpod-ssh:index:SshPod output privateKeyOpenssh",
   ]);

@@ -11,7 +11,7 @@ import { podChange } from "../../sdk/pod/podDiff";
 import { UNKNOWN, createPodBody, type PlacementCandidate, type PodSpec } from "../../sdk/pod/podSpec";
 import { hasZeroGpus, resumeRecreates, zeroGpuMessage } from "../../sdk/pod/zeroGpus";
 import { checkNetworkVolume, networkVolumeChange, protectedMessage } from "../../sdk/volume/networkVolumeSpec";
-import type { GpuAvailability } from "../../sdk/runpod/networkVolumes";
+import type { GpuAvailability } from "../../sdk/runpod/catalog";
 
 const A = "NVIDIA GeForce RTX 4090";
 const B = "NVIDIA RTX A5000";

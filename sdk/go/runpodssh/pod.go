@@ -17,7 +17,7 @@ type Pod struct {
 
 	// The cloud the pod runs in, `SECURE` or `COMMUNITY`.
 	Cloud pulumi.StringOutput `pulumi:"cloud"`
-	// Cost in USD per hour.
+	// Cost in USD per hour: the pod's own `cost` field, the rate Runpod bills for it (0 while stopped). It is authoritative: it reflects the cloud, the GPU count and the account, which the catalog's list price does not.
 	CostPerHr pulumi.Float64PtrOutput `pulumi:"costPerHr"`
 	// The data center the pod was placed in, e.g. `US-KS-2` (null until placed).
 	DataCenterId pulumi.StringPtrOutput `pulumi:"dataCenterId"`
@@ -43,12 +43,16 @@ type Pod struct {
 	ProxyUser pulumi.StringPtrOutput `pulumi:"proxyUser"`
 	// Public IP of the direct SSH path, or null (proxy only).
 	PublicIp pulumi.StringPtrOutput `pulumi:"publicIp"`
+	// USD the pod has cost so far: the total of its billing records (`GET /v2/billing/pods?podId=`), read at `pulumi refresh` (or `pulumi up --refresh`); null before the first refresh.
+	Spend pulumi.Float64PtrOutput `pulumi:"spend"`
 	// Public port mapped to 22/tcp, or null. Changes on every container reset.
 	SshPort pulumi.IntPtrOutput `pulumi:"sshPort"`
 	// User of the direct SSH path (`root` on Runpod).
 	SshUser pulumi.StringPtrOutput `pulumi:"sshUser"`
 	// Last status seen (`RUNNING` after create; refreshed by `pulumi refresh`).
 	Status pulumi.StringOutput `pulumi:"status"`
+	// USD per month the pod costs while stopped: its volume disk at $0.20/GB/month (a network volume is billed to the volume).
+	StoppedStorageCostPerMonth pulumi.Float64Output `pulumi:"stoppedStorageCostPerMonth"`
 }
 
 // NewPod registers a new resource with the given unique name, arguments, and options.
@@ -127,6 +131,8 @@ type podArgs struct {
 	Image *string `pulumi:"image"`
 	// Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
 	KeepOnFailure *bool `pulumi:"keepOnFailure"`
+	// Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
+	MaxCostPerHour *float64 `pulumi:"maxCostPerHour"`
 	// Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
 	Mounts *PodMounts `pulumi:"mounts"`
 	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
@@ -187,6 +193,8 @@ type PodArgs struct {
 	Image pulumi.StringPtrInput
 	// Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
 	KeepOnFailure pulumi.BoolPtrInput
+	// Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
+	MaxCostPerHour pulumi.Float64PtrInput
 	// Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
 	Mounts PodMountsPtrInput
 	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
@@ -257,7 +265,7 @@ func (o PodOutput) Cloud() pulumi.StringOutput {
 	return o.ApplyT(func(v *Pod) pulumi.StringOutput { return v.Cloud }).(pulumi.StringOutput)
 }
 
-// Cost in USD per hour.
+// Cost in USD per hour: the pod's own `cost` field, the rate Runpod bills for it (0 while stopped). It is authoritative: it reflects the cloud, the GPU count and the account, which the catalog's list price does not.
 func (o PodOutput) CostPerHr() pulumi.Float64PtrOutput {
 	return o.ApplyT(func(v *Pod) pulumi.Float64PtrOutput { return v.CostPerHr }).(pulumi.Float64PtrOutput)
 }
@@ -322,6 +330,11 @@ func (o PodOutput) PublicIp() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *Pod) pulumi.StringPtrOutput { return v.PublicIp }).(pulumi.StringPtrOutput)
 }
 
+// USD the pod has cost so far: the total of its billing records (`GET /v2/billing/pods?podId=`), read at `pulumi refresh` (or `pulumi up --refresh`); null before the first refresh.
+func (o PodOutput) Spend() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *Pod) pulumi.Float64PtrOutput { return v.Spend }).(pulumi.Float64PtrOutput)
+}
+
 // Public port mapped to 22/tcp, or null. Changes on every container reset.
 func (o PodOutput) SshPort() pulumi.IntPtrOutput {
 	return o.ApplyT(func(v *Pod) pulumi.IntPtrOutput { return v.SshPort }).(pulumi.IntPtrOutput)
@@ -335,6 +348,11 @@ func (o PodOutput) SshUser() pulumi.StringPtrOutput {
 // Last status seen (`RUNNING` after create; refreshed by `pulumi refresh`).
 func (o PodOutput) Status() pulumi.StringOutput {
 	return o.ApplyT(func(v *Pod) pulumi.StringOutput { return v.Status }).(pulumi.StringOutput)
+}
+
+// USD per month the pod costs while stopped: its volume disk at $0.20/GB/month (a network volume is billed to the volume).
+func (o PodOutput) StoppedStorageCostPerMonth() pulumi.Float64Output {
+	return o.ApplyT(func(v *Pod) pulumi.Float64Output { return v.StoppedStorageCostPerMonth }).(pulumi.Float64Output)
 }
 
 func init() {

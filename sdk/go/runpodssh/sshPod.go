@@ -22,6 +22,8 @@ type SshPod struct {
 
 	// The direct SSH path shaped like `@pulumi/command`'s `remote.ConnectionArgs` (host, port, user, the private key, and the pinned `hostKey`): `new command.remote.Command("x", { connection: pod.connection, ... })`. A secret as a whole when it carries the generated private key. Without a direct path (stopped, proxy only), `host` holds the reason.
 	Connection SshPodConnectionOutput `pulumi:"connection"`
+	// USD per hour Runpod bills for the pod now: its own `cost` field (0 while stopped). Authoritative, unlike the catalog's list price: it reflects the cloud, the GPU count and the account.
+	CostPerHour pulumi.Float64PtrOutput `pulumi:"costPerHour"`
 	// The data center the pod landed in, e.g. `EU-RO-1` (with `allowUnpinnedFallback`, possibly none of `dataCenterIds`).
 	DataCenterId pulumi.StringPtrOutput `pulumi:"dataCenterId"`
 	// The key's `SHA256:...` fingerprint, as `ssh-keygen -lf` prints it.
@@ -34,6 +36,8 @@ type SshPod struct {
 	HostKeys pulumi.StringArrayOutput `pulumi:"hostKeys"`
 	// The private-key path the commands use.
 	IdentityFile pulumi.StringOutput `pulumi:"identityFile"`
+	// The Jupyter password (`jupyterPassword`, or `JUPYTER_PASSWORD` in `env`), secret; undefined when none is set.
+	JupyterPassword pulumi.StringPtrOutput `pulumi:"jupyterPassword"`
 	// The pinned key as a `known_hosts` line, `[host]:port type base64`, or null when there is none.
 	KnownHostsLine pulumi.StringPtrOutput `pulumi:"knownHostsLine"`
 	// Password mode: the root password (secret).
@@ -58,14 +62,24 @@ type SshPod struct {
 	ScpCommand pulumi.StringOutput `pulumi:"scpCommand"`
 	// `sftp` session command (or why there is none).
 	SftpCommand pulumi.StringOutput `pulumi:"sftpCommand"`
+	// USD the pod has cost so far, from its billing records, read at `pulumi refresh` / `pulumi up --refresh`; null before.
+	Spend pulumi.Float64PtrOutput `pulumi:"spend"`
 	// `ssh` over the direct path, ready to run (or why there is none).
 	SshCommand pulumi.StringOutput `pulumi:"sshCommand"`
 	// A `Host` block for `~/.ssh/config`.
 	SshConfig pulumi.StringOutput `pulumi:"sshConfig"`
 	// `user@host` for scp/rsync targets.
 	SshTarget pulumi.StringOutput `pulumi:"sshTarget"`
+	// USD per month the pod costs while stopped (its volume disk at $0.20/GB/month; a network volume is billed to the volume).
+	StoppedStorageCostPerMonth pulumi.Float64Output `pulumi:"stoppedStorageCostPerMonth"`
+	// One `ssh -N` command forwarding every HTTP port of `tunnels` at once (or why there is none).
+	TunnelCommand pulumi.StringOutput `pulumi:"tunnelCommand"`
+	// For each HTTP port in `ports` (e.g. `"8888/http"` for Jupyter), keyed by the port: an `ssh -N -L <local>:localhost:<port>` command over the pinned direct path, so the service is at `http://localhost:<local>` without Runpod's public HTTP proxy (which times out requests at about 100 s). Or the reason there is none.
+	Tunnels pulumi.StringMapOutput `pulumi:"tunnels"`
 	// Login user on the direct path (`root`).
 	User pulumi.StringPtrOutput `pulumi:"user"`
+	// Opens the pod in VS Code (Remote-SSH) at `vscodeFolder`: `vscode://vscode-remote/ssh-remote+<hostAlias>/workspace`. It goes through the `sshConfig` host alias: write `sshConfig` to a file your `~/.ssh/config` includes, then open the URI. Or the reason there is none (stopped, proxy only).
+	VscodeUri pulumi.StringOutput `pulumi:"vscodeUri"`
 }
 
 // NewSshPod registers a new resource with the given unique name, arguments, and options.
@@ -75,7 +89,11 @@ func NewSshPod(ctx *pulumi.Context,
 		args = &SshPodArgs{}
 	}
 
+	if args.JupyterPassword != nil {
+		args.JupyterPassword = pulumi.ToSecret(args.JupyterPassword).(pulumi.StringPtrInput)
+	}
 	secrets := pulumi.AdditionalSecretOutputs([]string{
+		"jupyterPassword",
 		"password",
 		"privateKeyOpenssh",
 	})
@@ -124,10 +142,14 @@ type sshPodArgs struct {
 	IdentityFile *string `pulumi:"identityFile"`
 	// Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
 	Image *string `pulumi:"image"`
+	// A password for the image's Jupyter (set as `JUPYTER_PASSWORD`, which Runpod's images read), returned as the secret output `jupyterPassword`. Pass a secret (`config.requireSecret(...)`); Runpod still returns env to anyone with the API key. Default: none (a `JUPYTER_PASSWORD` in `env` is returned the same way). Changing it resets the container.
+	JupyterPassword *string `pulumi:"jupyterPassword"`
 	// Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
 	KeepOnFailure *bool `pulumi:"keepOnFailure"`
 	// Known-hosts file the "accept-new" and "strict" commands use. Default `known_hosts_runpod_<podId>` next to `identityFile`. "pinned" commands use no file. Changes outputs only.
 	KnownHostsFile *string `pulumi:"knownHostsFile"`
+	// Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
+	MaxCostPerHour *float64 `pulumi:"maxCostPerHour"`
 	// Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
 	Mounts *PodMounts `pulumi:"mounts"`
 	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
@@ -160,6 +182,10 @@ type sshPodArgs struct {
 	StartSsh *bool `pulumi:"startSsh"`
 	// A Runpod template to start from (its settings apply first; these args override them). Default: none. Replaces.
 	TemplateId *string `pulumi:"templateId"`
+	// Local port per pod port for the `tunnels` outputs, e.g. `{"8888": 18888}` when 8888 is taken on your machine. Keys must be ports exposed as HTTP (`"8888/http"` in `ports`). Default: the same number locally. Changes outputs only.
+	TunnelLocalPorts map[string]int `pulumi:"tunnelLocalPorts"`
+	// Folder the `vscodeUri` output opens in the pod, an absolute path. Default `/workspace`. Changes outputs only.
+	VscodeFolder *string `pulumi:"vscodeFolder"`
 	// Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
 	WaitForSsh *bool `pulumi:"waitForSsh"`
 }
@@ -200,10 +226,14 @@ type SshPodArgs struct {
 	IdentityFile *string
 	// Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
 	Image pulumi.StringPtrInput
+	// A password for the image's Jupyter (set as `JUPYTER_PASSWORD`, which Runpod's images read), returned as the secret output `jupyterPassword`. Pass a secret (`config.requireSecret(...)`); Runpod still returns env to anyone with the API key. Default: none (a `JUPYTER_PASSWORD` in `env` is returned the same way). Changing it resets the container.
+	JupyterPassword pulumi.StringPtrInput
 	// Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
 	KeepOnFailure pulumi.BoolPtrInput
 	// Known-hosts file the "accept-new" and "strict" commands use. Default `known_hosts_runpod_<podId>` next to `identityFile`. "pinned" commands use no file. Changes outputs only.
 	KnownHostsFile *string
+	// Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
+	MaxCostPerHour pulumi.Float64PtrInput
 	// Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
 	Mounts PodMountsPtrInput
 	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
@@ -236,6 +266,10 @@ type SshPodArgs struct {
 	StartSsh pulumi.BoolPtrInput
 	// A Runpod template to start from (its settings apply first; these args override them). Default: none. Replaces.
 	TemplateId pulumi.StringPtrInput
+	// Local port per pod port for the `tunnels` outputs, e.g. `{"8888": 18888}` when 8888 is taken on your machine. Keys must be ports exposed as HTTP (`"8888/http"` in `ports`). Default: the same number locally. Changes outputs only.
+	TunnelLocalPorts map[string]pulumi.IntInput
+	// Folder the `vscodeUri` output opens in the pod, an absolute path. Default `/workspace`. Changes outputs only.
+	VscodeFolder *string
 	// Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
 	WaitForSsh pulumi.BoolPtrInput
 }
@@ -282,6 +316,11 @@ func (o SshPodOutput) Connection() SshPodConnectionOutput {
 	return o.ApplyT(func(v *SshPod) SshPodConnectionOutput { return v.Connection }).(SshPodConnectionOutput)
 }
 
+// USD per hour Runpod bills for the pod now: its own `cost` field (0 while stopped). Authoritative, unlike the catalog's list price: it reflects the cloud, the GPU count and the account.
+func (o SshPodOutput) CostPerHour() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *SshPod) pulumi.Float64PtrOutput { return v.CostPerHour }).(pulumi.Float64PtrOutput)
+}
+
 // The data center the pod landed in, e.g. `EU-RO-1` (with `allowUnpinnedFallback`, possibly none of `dataCenterIds`).
 func (o SshPodOutput) DataCenterId() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SshPod) pulumi.StringPtrOutput { return v.DataCenterId }).(pulumi.StringPtrOutput)
@@ -310,6 +349,11 @@ func (o SshPodOutput) HostKeys() pulumi.StringArrayOutput {
 // The private-key path the commands use.
 func (o SshPodOutput) IdentityFile() pulumi.StringOutput {
 	return o.ApplyT(func(v *SshPod) pulumi.StringOutput { return v.IdentityFile }).(pulumi.StringOutput)
+}
+
+// The Jupyter password (`jupyterPassword`, or `JUPYTER_PASSWORD` in `env`), secret; undefined when none is set.
+func (o SshPodOutput) JupyterPassword() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SshPod) pulumi.StringPtrOutput { return v.JupyterPassword }).(pulumi.StringPtrOutput)
 }
 
 // The pinned key as a `known_hosts` line, `[host]:port type base64`, or null when there is none.
@@ -372,6 +416,11 @@ func (o SshPodOutput) SftpCommand() pulumi.StringOutput {
 	return o.ApplyT(func(v *SshPod) pulumi.StringOutput { return v.SftpCommand }).(pulumi.StringOutput)
 }
 
+// USD the pod has cost so far, from its billing records, read at `pulumi refresh` / `pulumi up --refresh`; null before.
+func (o SshPodOutput) Spend() pulumi.Float64PtrOutput {
+	return o.ApplyT(func(v *SshPod) pulumi.Float64PtrOutput { return v.Spend }).(pulumi.Float64PtrOutput)
+}
+
 // `ssh` over the direct path, ready to run (or why there is none).
 func (o SshPodOutput) SshCommand() pulumi.StringOutput {
 	return o.ApplyT(func(v *SshPod) pulumi.StringOutput { return v.SshCommand }).(pulumi.StringOutput)
@@ -387,9 +436,29 @@ func (o SshPodOutput) SshTarget() pulumi.StringOutput {
 	return o.ApplyT(func(v *SshPod) pulumi.StringOutput { return v.SshTarget }).(pulumi.StringOutput)
 }
 
+// USD per month the pod costs while stopped (its volume disk at $0.20/GB/month; a network volume is billed to the volume).
+func (o SshPodOutput) StoppedStorageCostPerMonth() pulumi.Float64Output {
+	return o.ApplyT(func(v *SshPod) pulumi.Float64Output { return v.StoppedStorageCostPerMonth }).(pulumi.Float64Output)
+}
+
+// One `ssh -N` command forwarding every HTTP port of `tunnels` at once (or why there is none).
+func (o SshPodOutput) TunnelCommand() pulumi.StringOutput {
+	return o.ApplyT(func(v *SshPod) pulumi.StringOutput { return v.TunnelCommand }).(pulumi.StringOutput)
+}
+
+// For each HTTP port in `ports` (e.g. `"8888/http"` for Jupyter), keyed by the port: an `ssh -N -L <local>:localhost:<port>` command over the pinned direct path, so the service is at `http://localhost:<local>` without Runpod's public HTTP proxy (which times out requests at about 100 s). Or the reason there is none.
+func (o SshPodOutput) Tunnels() pulumi.StringMapOutput {
+	return o.ApplyT(func(v *SshPod) pulumi.StringMapOutput { return v.Tunnels }).(pulumi.StringMapOutput)
+}
+
 // Login user on the direct path (`root`).
 func (o SshPodOutput) User() pulumi.StringPtrOutput {
 	return o.ApplyT(func(v *SshPod) pulumi.StringPtrOutput { return v.User }).(pulumi.StringPtrOutput)
+}
+
+// Opens the pod in VS Code (Remote-SSH) at `vscodeFolder`: `vscode://vscode-remote/ssh-remote+<hostAlias>/workspace`. It goes through the `sshConfig` host alias: write `sshConfig` to a file your `~/.ssh/config` includes, then open the URI. Or the reason there is none (stopped, proxy only).
+func (o SshPodOutput) VscodeUri() pulumi.StringOutput {
+	return o.ApplyT(func(v *SshPod) pulumi.StringOutput { return v.VscodeUri }).(pulumi.StringOutput)
 }
 
 func init() {

@@ -36,6 +36,7 @@ class PodArgs:
                  host_key_checking: pulumi.Input[Optional['HostKeyChecking']] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
+                 max_cost_per_hour: pulumi.Input[Optional[_builtins.float]] = None,
                  mounts: pulumi.Input[Optional['PodMountsArgs']] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  network_volume: pulumi.Input[Optional['PodNetworkVolumeArgs']] = None,
@@ -67,6 +68,7 @@ class PodArgs:
         :param pulumi.Input['HostKeyChecking'] host_key_checking: How the commands built on this pod check its host key (SshPod passes its own). "pinned" (default): the pod is ready only once its host key was read (and, when its start script prints fingerprints, proven by its log over the API); the wait fails at the readiness deadline otherwise, never falling back. Any other value lets a pod whose key cannot be read be ready without one, with a WARNING. No API call on change.
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
+        :param pulumi.Input[_builtins.float] max_cost_per_hour: Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
         :param pulumi.Input['PodMountsArgs'] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
         :param pulumi.Input[_builtins.str] name: The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
         :param pulumi.Input['PodNetworkVolumeArgs'] network_volume: A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
@@ -111,6 +113,8 @@ class PodArgs:
             pulumi.set(__self__, "image", image)
         if keep_on_failure is not None:
             pulumi.set(__self__, "keep_on_failure", keep_on_failure)
+        if max_cost_per_hour is not None:
+            pulumi.set(__self__, "max_cost_per_hour", max_cost_per_hour)
         if mounts is not None:
             pulumi.set(__self__, "mounts", mounts)
         if name is not None:
@@ -319,6 +323,18 @@ class PodArgs:
         pulumi.set(self, "keep_on_failure", value)
 
     @_builtins.property
+    @pulumi.getter(name="maxCostPerHour")
+    def max_cost_per_hour(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
+        """
+        return pulumi.get(self, "max_cost_per_hour")
+
+    @max_cost_per_hour.setter
+    def max_cost_per_hour(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "max_cost_per_hour", value)
+
+    @_builtins.property
     @pulumi.getter
     def mounts(self) -> pulumi.Input[Optional['PodMountsArgs']]:
         """
@@ -496,6 +512,7 @@ class Pod(pulumi.CustomResource):
                  host_key_checking: pulumi.Input[Optional['HostKeyChecking']] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
+                 max_cost_per_hour: pulumi.Input[Optional[_builtins.float]] = None,
                  mounts: pulumi.Input[Optional[Union['PodMountsArgs', 'PodMountsArgsDict']]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  network_volume: pulumi.Input[Optional[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']]] = None,
@@ -530,6 +547,7 @@ class Pod(pulumi.CustomResource):
         :param pulumi.Input['HostKeyChecking'] host_key_checking: How the commands built on this pod check its host key (SshPod passes its own). "pinned" (default): the pod is ready only once its host key was read (and, when its start script prints fingerprints, proven by its log over the API); the wait fails at the readiness deadline otherwise, never falling back. Any other value lets a pod whose key cannot be read be ready without one, with a WARNING. No API call on change.
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
+        :param pulumi.Input[_builtins.float] max_cost_per_hour: Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
         :param pulumi.Input[Union['PodMountsArgs', 'PodMountsArgsDict']] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
         :param pulumi.Input[_builtins.str] name: The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
         :param pulumi.Input[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']] network_volume: A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
@@ -583,6 +601,7 @@ class Pod(pulumi.CustomResource):
                  host_key_checking: pulumi.Input[Optional['HostKeyChecking']] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
+                 max_cost_per_hour: pulumi.Input[Optional[_builtins.float]] = None,
                  mounts: pulumi.Input[Optional[Union['PodMountsArgs', 'PodMountsArgsDict']]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  network_volume: pulumi.Input[Optional[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']]] = None,
@@ -620,6 +639,7 @@ class Pod(pulumi.CustomResource):
             __props__.__dict__["host_key_checking"] = host_key_checking
             __props__.__dict__["image"] = image
             __props__.__dict__["keep_on_failure"] = keep_on_failure
+            __props__.__dict__["max_cost_per_hour"] = max_cost_per_hour
             __props__.__dict__["mounts"] = mounts
             __props__.__dict__["name"] = name
             __props__.__dict__["network_volume"] = network_volume
@@ -645,9 +665,11 @@ class Pod(pulumi.CustomResource):
             __props__.__dict__["proxy_host"] = None
             __props__.__dict__["proxy_user"] = None
             __props__.__dict__["public_ip"] = None
+            __props__.__dict__["spend"] = None
             __props__.__dict__["ssh_port"] = None
             __props__.__dict__["ssh_user"] = None
             __props__.__dict__["status"] = None
+            __props__.__dict__["stopped_storage_cost_per_month"] = None
         super(Pod, __self__).__init__(
             'runpod-ssh:index:Pod',
             resource_name,
@@ -684,9 +706,11 @@ class Pod(pulumi.CustomResource):
         __props__.__dict__["proxy_host"] = None
         __props__.__dict__["proxy_user"] = None
         __props__.__dict__["public_ip"] = None
+        __props__.__dict__["spend"] = None
         __props__.__dict__["ssh_port"] = None
         __props__.__dict__["ssh_user"] = None
         __props__.__dict__["status"] = None
+        __props__.__dict__["stopped_storage_cost_per_month"] = None
         return Pod(resource_name, opts=opts, __props__=__props__)
 
     @staticmethod
@@ -707,7 +731,7 @@ class Pod(pulumi.CustomResource):
     @pulumi.getter(name="costPerHr")
     def cost_per_hr(self) -> pulumi.Output[Optional[_builtins.float]]:
         """
-        Cost in USD per hour.
+        Cost in USD per hour: the pod's own `cost` field, the rate Runpod bills for it (0 while stopped). It is authoritative: it reflects the cloud, the GPU count and the account, which the catalog's list price does not.
         """
         return pulumi.get(self, "cost_per_hr")
 
@@ -808,6 +832,14 @@ class Pod(pulumi.CustomResource):
         return pulumi.get(self, "public_ip")
 
     @_builtins.property
+    @pulumi.getter
+    def spend(self) -> pulumi.Output[Optional[_builtins.float]]:
+        """
+        USD the pod has cost so far: the total of its billing records (`GET /v2/billing/pods?podId=`), read at `pulumi refresh` (or `pulumi up --refresh`); null before the first refresh.
+        """
+        return pulumi.get(self, "spend")
+
+    @_builtins.property
     @pulumi.getter(name="sshPort")
     def ssh_port(self) -> pulumi.Output[Optional[_builtins.int]]:
         """
@@ -830,4 +862,12 @@ class Pod(pulumi.CustomResource):
         Last status seen (`RUNNING` after create; refreshed by `pulumi refresh`).
         """
         return pulumi.get(self, "status")
+
+    @_builtins.property
+    @pulumi.getter(name="stoppedStorageCostPerMonth")
+    def stopped_storage_cost_per_month(self) -> pulumi.Output[_builtins.float]:
+        """
+        USD per month the pod costs while stopped: its volume disk at $0.20/GB/month (a network volume is billed to the volume).
+        """
+        return pulumi.get(self, "stopped_storage_cost_per_month")
 

@@ -40,8 +40,10 @@ class SshPodArgs:
                  host_key_checking: Optional['HostKeyChecking'] = None,
                  identity_file: Optional[_builtins.str] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
+                 jupyter_password: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  known_hosts_file: Optional[_builtins.str] = None,
+                 max_cost_per_hour: pulumi.Input[Optional[_builtins.float]] = None,
                  mounts: pulumi.Input[Optional['PodMountsArgs']] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  network_volume: pulumi.Input[Optional['PodNetworkVolumeArgs']] = None,
@@ -58,6 +60,8 @@ class SshPodArgs:
                  start_jupyter: pulumi.Input[Optional[_builtins.bool]] = None,
                  start_ssh: pulumi.Input[Optional[_builtins.bool]] = None,
                  template_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 tunnel_local_ports: Optional[Mapping[str, pulumi.Input[_builtins.int]]] = None,
+                 vscode_folder: Optional[_builtins.str] = None,
                  wait_for_ssh: pulumi.Input[Optional[_builtins.bool]] = None):
         """
         The set of arguments for constructing a SshPod resource.
@@ -79,8 +83,10 @@ class SshPodArgs:
         :param 'HostKeyChecking' host_key_checking: Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven. "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
         :param _builtins.str identity_file: Path of the private key the output commands use (`-i`). Default: the file the key is written to, so the commands work as they are on the machine that ran `pulumi up`: `privateKeyFile` (SshPod's own key), the shared `sshKey`'s `privateKeyFile`, or `~/.ssh/id_ed25519` for a public key you brought. Set it (without `privateKeyFile`) to provide the file yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > key && chmod 600 key` with `identityFile: "key"`; SshPod's own key is then not written. Changing it changes the outputs, and whether SshPod's own key is written.
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
+        :param pulumi.Input[_builtins.str] jupyter_password: A password for the image's Jupyter (set as `JUPYTER_PASSWORD`, which Runpod's images read), returned as the secret output `jupyterPassword`. Pass a secret (`config.requireSecret(...)`); Runpod still returns env to anyone with the API key. Default: none (a `JUPYTER_PASSWORD` in `env` is returned the same way). Changing it resets the container.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
         :param _builtins.str known_hosts_file: Known-hosts file the "accept-new" and "strict" commands use. Default `known_hosts_runpod_<podId>` next to `identityFile`. "pinned" commands use no file. Changes outputs only.
+        :param pulumi.Input[_builtins.float] max_cost_per_hour: Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
         :param pulumi.Input['PodMountsArgs'] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
         :param pulumi.Input[_builtins.str] name: The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
         :param pulumi.Input['PodNetworkVolumeArgs'] network_volume: A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
@@ -97,6 +103,8 @@ class SshPodArgs:
         :param pulumi.Input[_builtins.bool] start_jupyter: Start JupyterLab (images that support it; expose `8888/http`). Default false. Create-time only: replaces.
         :param pulumi.Input[_builtins.bool] start_ssh: Ask Runpod to inject the account's registered keys as `PUBLIC_KEY` (when `sshPublicKeys` does not set it). Default true. Create-time only: replaces.
         :param pulumi.Input[_builtins.str] template_id: A Runpod template to start from (its settings apply first; these args override them). Default: none. Replaces.
+        :param Mapping[str, pulumi.Input[_builtins.int]] tunnel_local_ports: Local port per pod port for the `tunnels` outputs, e.g. `{"8888": 18888}` when 8888 is taken on your machine. Keys must be ports exposed as HTTP (`"8888/http"` in `ports`). Default: the same number locally. Changes outputs only.
+        :param _builtins.str vscode_folder: Folder the `vscodeUri` output opens in the pod, an absolute path. Default `/workspace`. Changes outputs only.
         :param pulumi.Input[_builtins.bool] wait_for_ssh: Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
         """
         if allow_proxy_only is not None:
@@ -133,10 +141,14 @@ class SshPodArgs:
             pulumi.set(__self__, "identity_file", identity_file)
         if image is not None:
             pulumi.set(__self__, "image", image)
+        if jupyter_password is not None:
+            pulumi.set(__self__, "jupyter_password", jupyter_password)
         if keep_on_failure is not None:
             pulumi.set(__self__, "keep_on_failure", keep_on_failure)
         if known_hosts_file is not None:
             pulumi.set(__self__, "known_hosts_file", known_hosts_file)
+        if max_cost_per_hour is not None:
+            pulumi.set(__self__, "max_cost_per_hour", max_cost_per_hour)
         if mounts is not None:
             pulumi.set(__self__, "mounts", mounts)
         if name is not None:
@@ -169,6 +181,10 @@ class SshPodArgs:
             pulumi.set(__self__, "start_ssh", start_ssh)
         if template_id is not None:
             pulumi.set(__self__, "template_id", template_id)
+        if tunnel_local_ports is not None:
+            pulumi.set(__self__, "tunnel_local_ports", tunnel_local_ports)
+        if vscode_folder is not None:
+            pulumi.set(__self__, "vscode_folder", vscode_folder)
         if wait_for_ssh is not None:
             pulumi.set(__self__, "wait_for_ssh", wait_for_ssh)
 
@@ -377,6 +393,18 @@ class SshPodArgs:
         pulumi.set(self, "image", value)
 
     @_builtins.property
+    @pulumi.getter(name="jupyterPassword")
+    def jupyter_password(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        A password for the image's Jupyter (set as `JUPYTER_PASSWORD`, which Runpod's images read), returned as the secret output `jupyterPassword`. Pass a secret (`config.requireSecret(...)`); Runpod still returns env to anyone with the API key. Default: none (a `JUPYTER_PASSWORD` in `env` is returned the same way). Changing it resets the container.
+        """
+        return pulumi.get(self, "jupyter_password")
+
+    @jupyter_password.setter
+    def jupyter_password(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "jupyter_password", value)
+
+    @_builtins.property
     @pulumi.getter(name="keepOnFailure")
     def keep_on_failure(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -399,6 +427,18 @@ class SshPodArgs:
     @known_hosts_file.setter
     def known_hosts_file(self, value: Optional[_builtins.str]):
         pulumi.set(self, "known_hosts_file", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxCostPerHour")
+    def max_cost_per_hour(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
+        """
+        return pulumi.get(self, "max_cost_per_hour")
+
+    @max_cost_per_hour.setter
+    def max_cost_per_hour(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "max_cost_per_hour", value)
 
     @_builtins.property
     @pulumi.getter
@@ -593,6 +633,30 @@ class SshPodArgs:
         pulumi.set(self, "template_id", value)
 
     @_builtins.property
+    @pulumi.getter(name="tunnelLocalPorts")
+    def tunnel_local_ports(self) -> Optional[Mapping[str, pulumi.Input[_builtins.int]]]:
+        """
+        Local port per pod port for the `tunnels` outputs, e.g. `{"8888": 18888}` when 8888 is taken on your machine. Keys must be ports exposed as HTTP (`"8888/http"` in `ports`). Default: the same number locally. Changes outputs only.
+        """
+        return pulumi.get(self, "tunnel_local_ports")
+
+    @tunnel_local_ports.setter
+    def tunnel_local_ports(self, value: Optional[Mapping[str, pulumi.Input[_builtins.int]]]):
+        pulumi.set(self, "tunnel_local_ports", value)
+
+    @_builtins.property
+    @pulumi.getter(name="vscodeFolder")
+    def vscode_folder(self) -> Optional[_builtins.str]:
+        """
+        Folder the `vscodeUri` output opens in the pod, an absolute path. Default `/workspace`. Changes outputs only.
+        """
+        return pulumi.get(self, "vscode_folder")
+
+    @vscode_folder.setter
+    def vscode_folder(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "vscode_folder", value)
+
+    @_builtins.property
     @pulumi.getter(name="waitForSsh")
     def wait_for_ssh(self) -> pulumi.Input[Optional[_builtins.bool]]:
         """
@@ -628,8 +692,10 @@ class SshPod(pulumi.ComponentResource):
                  host_key_checking: Optional['HostKeyChecking'] = None,
                  identity_file: Optional[_builtins.str] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
+                 jupyter_password: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  known_hosts_file: Optional[_builtins.str] = None,
+                 max_cost_per_hour: pulumi.Input[Optional[_builtins.float]] = None,
                  mounts: pulumi.Input[Optional[Union['PodMountsArgs', 'PodMountsArgsDict']]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  network_volume: pulumi.Input[Optional[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']]] = None,
@@ -646,6 +712,8 @@ class SshPod(pulumi.ComponentResource):
                  start_jupyter: pulumi.Input[Optional[_builtins.bool]] = None,
                  start_ssh: pulumi.Input[Optional[_builtins.bool]] = None,
                  template_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 tunnel_local_ports: Optional[Mapping[str, pulumi.Input[_builtins.int]]] = None,
+                 vscode_folder: Optional[_builtins.str] = None,
                  wait_for_ssh: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         """
@@ -675,8 +743,10 @@ class SshPod(pulumi.ComponentResource):
         :param 'HostKeyChecking' host_key_checking: Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven. "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
         :param _builtins.str identity_file: Path of the private key the output commands use (`-i`). Default: the file the key is written to, so the commands work as they are on the machine that ran `pulumi up`: `privateKeyFile` (SshPod's own key), the shared `sshKey`'s `privateKeyFile`, or `~/.ssh/id_ed25519` for a public key you brought. Set it (without `privateKeyFile`) to provide the file yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > key && chmod 600 key` with `identityFile: "key"`; SshPod's own key is then not written. Changing it changes the outputs, and whether SshPod's own key is written.
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
+        :param pulumi.Input[_builtins.str] jupyter_password: A password for the image's Jupyter (set as `JUPYTER_PASSWORD`, which Runpod's images read), returned as the secret output `jupyterPassword`. Pass a secret (`config.requireSecret(...)`); Runpod still returns env to anyone with the API key. Default: none (a `JUPYTER_PASSWORD` in `env` is returned the same way). Changing it resets the container.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
         :param _builtins.str known_hosts_file: Known-hosts file the "accept-new" and "strict" commands use. Default `known_hosts_runpod_<podId>` next to `identityFile`. "pinned" commands use no file. Changes outputs only.
+        :param pulumi.Input[_builtins.float] max_cost_per_hour: Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
         :param pulumi.Input[Union['PodMountsArgs', 'PodMountsArgsDict']] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
         :param pulumi.Input[_builtins.str] name: The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
         :param pulumi.Input[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']] network_volume: A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
@@ -693,6 +763,8 @@ class SshPod(pulumi.ComponentResource):
         :param pulumi.Input[_builtins.bool] start_jupyter: Start JupyterLab (images that support it; expose `8888/http`). Default false. Create-time only: replaces.
         :param pulumi.Input[_builtins.bool] start_ssh: Ask Runpod to inject the account's registered keys as `PUBLIC_KEY` (when `sshPublicKeys` does not set it). Default true. Create-time only: replaces.
         :param pulumi.Input[_builtins.str] template_id: A Runpod template to start from (its settings apply first; these args override them). Default: none. Replaces.
+        :param Mapping[str, pulumi.Input[_builtins.int]] tunnel_local_ports: Local port per pod port for the `tunnels` outputs, e.g. `{"8888": 18888}` when 8888 is taken on your machine. Keys must be ports exposed as HTTP (`"8888/http"` in `ports`). Default: the same number locally. Changes outputs only.
+        :param _builtins.str vscode_folder: Folder the `vscodeUri` output opens in the pod, an absolute path. Default `/workspace`. Changes outputs only.
         :param pulumi.Input[_builtins.bool] wait_for_ssh: Wait for SSH (a banner, then the host keys) before `pulumi up` moves on. Default true. `false` is an explicit opt-out: no host key is read or pinned, a WARNING says so, and SshPod's commands trust the key on first use (accept-new). No API call on change.
         """
         ...
@@ -741,8 +813,10 @@ class SshPod(pulumi.ComponentResource):
                  host_key_checking: Optional['HostKeyChecking'] = None,
                  identity_file: Optional[_builtins.str] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
+                 jupyter_password: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  known_hosts_file: Optional[_builtins.str] = None,
+                 max_cost_per_hour: pulumi.Input[Optional[_builtins.float]] = None,
                  mounts: pulumi.Input[Optional[Union['PodMountsArgs', 'PodMountsArgsDict']]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  network_volume: pulumi.Input[Optional[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']]] = None,
@@ -759,6 +833,8 @@ class SshPod(pulumi.ComponentResource):
                  start_jupyter: pulumi.Input[Optional[_builtins.bool]] = None,
                  start_ssh: pulumi.Input[Optional[_builtins.bool]] = None,
                  template_id: pulumi.Input[Optional[_builtins.str]] = None,
+                 tunnel_local_ports: Optional[Mapping[str, pulumi.Input[_builtins.int]]] = None,
+                 vscode_folder: Optional[_builtins.str] = None,
                  wait_for_ssh: pulumi.Input[Optional[_builtins.bool]] = None,
                  __props__=None):
         opts = pulumi.ResourceOptions.merge(_utilities.get_resource_opts_defaults(), opts)
@@ -788,8 +864,10 @@ class SshPod(pulumi.ComponentResource):
             __props__.__dict__["host_key_checking"] = host_key_checking
             __props__.__dict__["identity_file"] = identity_file
             __props__.__dict__["image"] = image
+            __props__.__dict__["jupyter_password"] = None if jupyter_password is None else pulumi.Output.secret(jupyter_password)
             __props__.__dict__["keep_on_failure"] = keep_on_failure
             __props__.__dict__["known_hosts_file"] = known_hosts_file
+            __props__.__dict__["max_cost_per_hour"] = max_cost_per_hour
             __props__.__dict__["mounts"] = mounts
             __props__.__dict__["name"] = name
             __props__.__dict__["network_volume"] = network_volume
@@ -806,8 +884,11 @@ class SshPod(pulumi.ComponentResource):
             __props__.__dict__["start_jupyter"] = start_jupyter
             __props__.__dict__["start_ssh"] = start_ssh
             __props__.__dict__["template_id"] = template_id
+            __props__.__dict__["tunnel_local_ports"] = tunnel_local_ports
+            __props__.__dict__["vscode_folder"] = vscode_folder
             __props__.__dict__["wait_for_ssh"] = wait_for_ssh
             __props__.__dict__["connection"] = None
+            __props__.__dict__["cost_per_hour"] = None
             __props__.__dict__["data_center_id"] = None
             __props__.__dict__["fingerprint"] = None
             __props__.__dict__["host"] = None
@@ -825,11 +906,16 @@ class SshPod(pulumi.ComponentResource):
             __props__.__dict__["rsync_command"] = None
             __props__.__dict__["scp_command"] = None
             __props__.__dict__["sftp_command"] = None
+            __props__.__dict__["spend"] = None
             __props__.__dict__["ssh_command"] = None
             __props__.__dict__["ssh_config"] = None
             __props__.__dict__["ssh_target"] = None
+            __props__.__dict__["stopped_storage_cost_per_month"] = None
+            __props__.__dict__["tunnel_command"] = None
+            __props__.__dict__["tunnels"] = None
             __props__.__dict__["user"] = None
-        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["password", "privateKeyOpenssh"])
+            __props__.__dict__["vscode_uri"] = None
+        secret_opts = pulumi.ResourceOptions(additional_secret_outputs=["jupyterPassword", "password", "privateKeyOpenssh"])
         opts = pulumi.ResourceOptions.merge(opts, secret_opts)
         super(SshPod, __self__).__init__(
             'runpod-ssh:index:SshPod',
@@ -845,6 +931,14 @@ class SshPod(pulumi.ComponentResource):
         The direct SSH path shaped like `@pulumi/command`'s `remote.ConnectionArgs` (host, port, user, the private key, and the pinned `hostKey`): `new command.remote.Command("x", { connection: pod.connection, ... })`. A secret as a whole when it carries the generated private key. Without a direct path (stopped, proxy only), `host` holds the reason.
         """
         return pulumi.get(self, "connection")
+
+    @_builtins.property
+    @pulumi.getter(name="costPerHour")
+    def cost_per_hour(self) -> pulumi.Output[Optional[_builtins.float]]:
+        """
+        USD per hour Runpod bills for the pod now: its own `cost` field (0 while stopped). Authoritative, unlike the catalog's list price: it reflects the cloud, the GPU count and the account.
+        """
+        return pulumi.get(self, "cost_per_hour")
 
     @_builtins.property
     @pulumi.getter(name="dataCenterId")
@@ -893,6 +987,14 @@ class SshPod(pulumi.ComponentResource):
         The private-key path the commands use.
         """
         return pulumi.get(self, "identity_file")
+
+    @_builtins.property
+    @pulumi.getter(name="jupyterPassword")
+    def jupyter_password(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The Jupyter password (`jupyterPassword`, or `JUPYTER_PASSWORD` in `env`), secret; undefined when none is set.
+        """
+        return pulumi.get(self, "jupyter_password")
 
     @_builtins.property
     @pulumi.getter(name="knownHostsLine")
@@ -991,6 +1093,14 @@ class SshPod(pulumi.ComponentResource):
         return pulumi.get(self, "sftp_command")
 
     @_builtins.property
+    @pulumi.getter
+    def spend(self) -> pulumi.Output[Optional[_builtins.float]]:
+        """
+        USD the pod has cost so far, from its billing records, read at `pulumi refresh` / `pulumi up --refresh`; null before.
+        """
+        return pulumi.get(self, "spend")
+
+    @_builtins.property
     @pulumi.getter(name="sshCommand")
     def ssh_command(self) -> pulumi.Output[_builtins.str]:
         """
@@ -1015,10 +1125,42 @@ class SshPod(pulumi.ComponentResource):
         return pulumi.get(self, "ssh_target")
 
     @_builtins.property
+    @pulumi.getter(name="stoppedStorageCostPerMonth")
+    def stopped_storage_cost_per_month(self) -> pulumi.Output[_builtins.float]:
+        """
+        USD per month the pod costs while stopped (its volume disk at $0.20/GB/month; a network volume is billed to the volume).
+        """
+        return pulumi.get(self, "stopped_storage_cost_per_month")
+
+    @_builtins.property
+    @pulumi.getter(name="tunnelCommand")
+    def tunnel_command(self) -> pulumi.Output[_builtins.str]:
+        """
+        One `ssh -N` command forwarding every HTTP port of `tunnels` at once (or why there is none).
+        """
+        return pulumi.get(self, "tunnel_command")
+
+    @_builtins.property
+    @pulumi.getter
+    def tunnels(self) -> pulumi.Output[Mapping[str, _builtins.str]]:
+        """
+        For each HTTP port in `ports` (e.g. `"8888/http"` for Jupyter), keyed by the port: an `ssh -N -L <local>:localhost:<port>` command over the pinned direct path, so the service is at `http://localhost:<local>` without Runpod's public HTTP proxy (which times out requests at about 100 s). Or the reason there is none.
+        """
+        return pulumi.get(self, "tunnels")
+
+    @_builtins.property
     @pulumi.getter
     def user(self) -> pulumi.Output[Optional[_builtins.str]]:
         """
         Login user on the direct path (`root`).
         """
         return pulumi.get(self, "user")
+
+    @_builtins.property
+    @pulumi.getter(name="vscodeUri")
+    def vscode_uri(self) -> pulumi.Output[_builtins.str]:
+        """
+        Opens the pod in VS Code (Remote-SSH) at `vscodeFolder`: `vscode://vscode-remote/ssh-remote+<hostAlias>/workspace`. It goes through the `sshConfig` host alias: write `sshConfig` to a file your `~/.ssh/config` includes, then open the URI. Or the reason there is none (stopped, proxy only).
+        """
+        return pulumi.get(self, "vscode_uri")
 
