@@ -69,6 +69,14 @@ export interface PodSpec {
   keepOnFailure?: boolean;
   /** False: the pod is stopped (podPower.ts). Default true. */
   running?: boolean;
+  /** Watchdog (podWatchdog.ts): stop the pod this long after its start, e.g. "2h". */
+  maxLifetime?: string;
+  /** Watchdog: stop the pod after this long with no SSH session and the GPUs idle, e.g. "30m". */
+  idleTimeout?: string;
+  /** Watchdog: what happens at a limit. Default "stop". */
+  onExpiry?: "stop" | "terminate";
+  /** Watchdog: stop the pod once it has cost this many US dollars (at its cost per hour). */
+  maxSpend?: number;
 }
 
 import { describe } from "./checkFailure";
@@ -141,6 +149,11 @@ export const podSpecSchema = z.strictObject({
   readinessTimeoutSeconds: posInt(10).max(86_400, { message: "must be at most 86400 (24 hours)" }).optional(),
   keepOnFailure: z.boolean().optional(),
   running: z.boolean().optional(),
+  // Checked with their own messages in podWatchdog.ts (units, bounds).
+  maxLifetime: z.unknown().optional(),
+  idleTimeout: z.unknown().optional(),
+  onExpiry: z.unknown().optional(),
+  maxSpend: z.unknown().optional(),
 });
 
 /** Ports as given plus `22/tcp` when it is missing. */
