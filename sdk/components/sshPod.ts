@@ -249,6 +249,13 @@ export class SshPod extends pulumi.ComponentResource {
    * `host` holds the reason.
    */
   public readonly connection: pulumi.Output<SshPodConnection>;
+  /**
+   * When the pod's watchdog stops it (ISO time): its start plus `maxLifetime`, or the `maxSpend` deadline, whichever
+   * comes first; null without either. See docs/watchdog.md.
+   */
+  public readonly stopsAt: pulumi.Output<string | null>;
+  /** Why the watchdog stopped the pod ("maxLifetime", "idleTimeout" or "maxSpend", read at refresh), else null. */
+  public readonly stopReason: pulumi.Output<"maxLifetime" | "idleTimeout" | "maxSpend" | null>;
 
   constructor(name: string, args: SshPodArgs, opts?: pulumi.ComponentResourceOptions) {
     super("runpod-ssh:index:SshPod", name, {}, opts);
@@ -369,6 +376,8 @@ export class SshPod extends pulumi.ComponentResource {
           : connection
         : (connection.apply((c) => (c.privateKey ? pulumi.secret(c) : c)) as unknown as pulumi.Output<SshPodConnection>);
 
+    this.stopsAt = pod.stopsAt;
+    this.stopReason = pod.stopReason;
     this.registerOutputs({
       podId: this.podId,
       host: this.host,
@@ -392,6 +401,8 @@ export class SshPod extends pulumi.ComponentResource {
       knownHostsLine: this.knownHostsLine,
       hostKeyProof: this.hostKeyProof,
       connection: this.connection,
+      stopsAt: this.stopsAt,
+      stopReason: this.stopReason,
     });
   }
 }

@@ -9,8 +9,10 @@ from enum import Enum
 __all__ = [
     'HostKeyChecking',
     'HostKeyProof',
+    'OnExpiry',
     'PodCloud',
     'SshdMode',
+    'StopReason',
 ]
 
 
@@ -34,6 +36,15 @@ class HostKeyProof(_builtins.str, Enum):
     FIRST_CONTACT = "first-contact"
 
 
+@pulumi.type_token("runpod-ssh:index:OnExpiry")
+class OnExpiry(_builtins.str, Enum):
+    """
+    The values of PodArgs.onExpiry.
+    """
+    STOP = "stop"
+    TERMINATE = "terminate"
+
+
 @pulumi.type_token("runpod-ssh:index:PodCloud")
 class PodCloud(_builtins.str, Enum):
     """
@@ -50,3 +61,13 @@ class SshdMode(_builtins.str, Enum):
     """
     IMAGE = "image"
     BOOTSTRAP = "bootstrap"
+
+
+@pulumi.type_token("runpod-ssh:index:StopReason")
+class StopReason(_builtins.str, Enum):
+    """
+    The values of Pod.stopReason.
+    """
+    MAXLIFETIME = "maxLifetime"
+    IDLETIMEOUT = "idleTimeout"
+    MAXSPEND = "maxSpend"
