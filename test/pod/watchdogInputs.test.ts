@@ -7,6 +7,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import path from "node:path";
+import { readCodeBlocks } from "../engine/markdownBlocks";
 import { formatDuration, MAX_DURATION_SECONDS, parseDuration } from "../../sdk/pod/duration";
 import { argsWithWatchdog, deadline, watchdogEnvValue, watchdogProblems, watchdogSettings, LIFETIME_BOUNDS } from "../../sdk/pod/podWatchdog";
 import { expiryWarning, stopReasonFromLog, stopsAt } from "../../sdk/pod/podExpiry";
@@ -163,4 +165,24 @@ test("WARNINGs: stopped by its watchdog (and left stopped), or running past its 
   assert.equal(expiryWarning({ ...pod, status: "RUNNING", nowMs: t + 60_000 }), null, "within the grace of a check interval");
   assert.equal(expiryWarning({ ...pod, status: "EXITED" }), null, "stopped by the user: no warning");
   assert.equal(expiryWarning({ ...pod, status: "RUNNING", stopsAt: null, nowMs: t + 1e9 }), null);
+});
+
+test("README: the three lines a user adds to the quickstart are valid inputs that mean what their comments say", () => {
+  const readme = path.join(__dirname, "..", "..", "..", "README.md");
+  const blocks = readCodeBlocks(readme).filter((b) => b.section.startsWith("Stopping a forgotten pod") && b.lang === "ts");
+  assert.equal(blocks.length, 1);
+  const lines = blocks[0].text.trim().split("\n");
+  assert.equal(lines.length, 3, "three lines");
+  const args = Object.fromEntries(
+    lines.map((line) => {
+      const m = /^\s*(\w+): ("[^"]*"|\d+(?:\.\d+)?),\s*\/\/ .+$/.exec(line);
+      assert.ok(m, `"${line}" is one input with a comment`);
+      return [m[1], JSON.parse(m[2]) as unknown];
+    }),
+  );
+  const quickstart = readCodeBlocks(readme).find((b) => b.section === "Quickstart (TypeScript)" && b.lang === "ts")!;
+  assert.match(quickstart.text, /new SshPod\("trainer", \{/, "the lines go into the quickstart's SshPod arguments");
+  assert.deepEqual(checkPodSpec({ ...base, ...args }), []);
+  const s = watchdogSettings(args)!;
+  assert.deepEqual([s.lifetimeSeconds, s.idleSeconds, s.maxSpend, s.onExpiry], [8 * 3600, 45 * 60, 20, "stop"]);
 });
