@@ -12,6 +12,7 @@ import { FaultInjector } from "./faults";
 import { freePort, randomApiKey } from "./ids";
 import { podView } from "./podJson";
 import { PodStore } from "./pods";
+import { PodWatchdogs } from "./podWatchdog";
 import { onProcessExit } from "./processes";
 import { DEFAULT_RATE_LIMIT, RateLimiter, validateRateLimitWindows } from "./rateLimit";
 import { adminRoutes, apiRoutes, type EmulatorCore } from "./routes";
@@ -115,8 +116,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
   // Last resort when the process exits or is signalled without stop(): kill sshd, drop temp files.
   const unregisterExitHook = onProcessExit(() => {
     sshd?.killAllSync();
+    watchdogs.killAllSync();
     fs.rmSync(tempDir, { recursive: true, force: true });
   });
+  const timeScale = options.watchdogTimeScale ?? 1;
+  if (!Number.isInteger(timeScale) || timeScale < 1) throw new TypeError(`startEmulator: watchdogTimeScale must be a whole number >= 1, got ${String(timeScale)}`);
+  const skew = options.watchdogClockSkewSeconds ?? 0;
+  if (!Number.isInteger(skew)) throw new TypeError(`startEmulator: watchdogClockSkewSeconds must be a whole number, got ${String(skew)}`);
+  let listeningUrl = "";
+  const watchdogs = new PodWatchdogs({ timeScale, clockSkewSeconds: skew, url: () => listeningUrl, log });
   const billing = new BillingLedger();
   const capacity = new CapacityBook();
   // Which live pods mount a volume (a mounted volume cannot be deleted).
@@ -132,6 +140,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
     volumes,
     capacity,
     onStatus: (pod) => billing.observe(pod),
+    watchdogs,
   });
   const faults = new FaultInjector();
   const requests: RecordedRequest[] = [];
@@ -175,6 +184,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
 
   const server = new ApiServer({
     apiKey: settings.apiKey,
+    podKeys: watchdogs,
     routes: [...apiRoutes(core), ...billingRoutes(billing), ...adminRoutes(core)],
     validator,
     limiter: settings.rateLimit === false ? null : new RateLimiter(settings.rateLimit),
@@ -190,6 +200,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
     stopping ??= (async () => {
       await server.close();
       store.shutdown();
+      await watchdogs.stopAll();
       await sshd?.stopAll();
       unregisterExitHook();
       await fsp.rm(tempDir, { recursive: true, force: true });
@@ -202,6 +213,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
   try {
     const address = await server.listen(settings.host, settings.port);
     url = `http://${urlHost(address.address)}:${address.port}`;
+    listeningUrl = url;
   } catch (error) {
     await stop();
     throw new Error(`Runpod emulator: cannot listen on ${settings.host}:${settings.port}: ${(error as Error).message}`);
@@ -228,6 +240,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runp
     },
     pods: views,
     resetPod,
+    watchdogs: {
+      podKey: (podId: string) => watchdogs.keyFor(podId),
+      pid: (podId: string) => watchdogs.pidOf(podId),
+      setApiDown: (ms: number) => watchdogs.setApiDown(ms),
+      setGpuUtilization: async (podId: string, percent: number) => {
+        const pod = store.get(podId);
+        if (!pod) throw new Error(`Runpod emulator: no pod '${podId}'`);
+        await watchdogs.setGpuUtilization(pod, percent);
+      },
+    },
     stop,
   };
 }

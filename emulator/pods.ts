@@ -28,6 +28,7 @@ import { hostKeyLogLines, PodLog } from "./logs";
 import type { Placement, PodConfig, ResolvedPatch } from "./podRules";
 import { ApiError } from "./problem";
 import type { SshdHandle, SshdManager } from "./sshd";
+import { innerArgs, type PodWatchdogs } from "./podWatchdog";
 import type { PodFault, PodStatus, PodTimings, SshMode } from "./types";
 import type { CapacityBook } from "./capacity";
 import type { VolumeStore } from "./volumes";
@@ -103,7 +104,7 @@ export class Pod {
 
   /** True when `args` is explicitly empty: the image's start script does not run. */
   get startScriptOverridden(): boolean {
-    return this.config.args === "";
+    return innerArgs(this.config.args) === "";
   }
 
   /** The public port mapped to 22/tcp, while running. */
@@ -128,6 +129,8 @@ export interface PodStoreOptions {
   capacity?: CapacityBook;
   /** Called at create and after every status change (the billing ledger, billing.ts). */
   onStatus?: (pod: Pod) => void;
+  /** Runs the pods' watchdogs (podWatchdog.ts). */
+  watchdogs?: PodWatchdogs;
 }
 
 /**
@@ -233,6 +236,7 @@ export class PodStore {
     await this.stopContainer(pod);
     this.releasePorts(pod);
     pod.log.close();
+    await this.options.watchdogs?.forget(pod.id);
     await fsp.rm(pod.dir, { recursive: true, force: true });
     this.options.log(`pod ${pod.id} terminated`);
   }
@@ -335,6 +339,7 @@ export class PodStore {
   private async stopContainer(pod: Pod): Promise<void> {
     const container = pod.container;
     pod.container = null;
+    await this.options.watchdogs?.stop(pod.id);
     if (container?.sshd) await container.sshd.stop();
   }
 
@@ -392,6 +397,11 @@ export class PodStore {
     pod.globalNetworkingActive = pod.config.globalNetworking && pod.config.compute.kind === "gpu";
     const published = ports.map((p) => (p.public === null ? `${p.private}/${p.type}` : `${p.private}/${p.type} -> ${p.public}`));
     pod.log.append("system", `Container started${published.length > 0 ? ` (ports: ${published.join(", ")})` : ""}`);
+    const started = pod.container;
+    void this.options.watchdogs?.start(
+      { id: pod.id, dir: pod.dir, config: pod.config, logLine: (line) => pod.log.append("container", line), isCurrent: () => pod.container === started },
+      pod.sshMapping?.public ?? null,
+    );
     this.planSshd(pod);
   }
 
@@ -478,7 +488,7 @@ export class PodStore {
     }
     container.sshd = handle;
     container.sshdReadyAt = handle.readyAt;
-    if (printsHostKeys(pod.config)) {
+    if (printsHostKeys({ image: pod.config.image, args: innerArgs(pod.config.args) })) {
       const started = handle;
       this.schedule(pod, this.options.timings.hostKeyLogMs ?? 0, () => void this.logHostKeys(pod, started));
     }

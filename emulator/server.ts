@@ -51,6 +51,8 @@ export interface Route {
 
 export interface ApiServerOptions {
   apiKey: string;
+  /** Keys other than `apiKey` (pods' own keys, podWatchdog.ts): allowed, forbidden (403), or no answer at all. */
+  podKeys?: { authorize(token: string, method: string, pathname: string): "allow" | "forbid" | "drop" | undefined };
   routes: Route[];
   validator: SpecValidator;
   /** `null`: no limit and no `RateLimit` headers. */
@@ -212,7 +214,10 @@ export class ApiServer {
       const raw = await readBody(request);
       if (raw !== "") record.body = raw;
       if (!isApi && !isAdmin) throw new ApiError(404, `no route for ${method} ${url.pathname}`);
-      this.authenticate(request);
+      if (this.authenticate(request, method, url.pathname) === "drop") {
+        request.socket.destroy();
+        return;
+      }
       if (isApi && this.options.limiter) {
         const decision = this.options.limiter.take();
         rateHeaders = decision.headers;
@@ -265,12 +270,16 @@ export class ApiServer {
     }
   }
 
-  private authenticate(request: http.IncomingMessage): void {
+  private authenticate(request: http.IncomingMessage, method: string, pathname: string): "ok" | "drop" {
     const header = request.headers.authorization;
     const match = header ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header) : null;
     const challenge = { "WWW-Authenticate": 'Bearer realm="runpod"' };
     if (!match) throw new ApiError(401, "missing bearer token", undefined, challenge);
-    if (!safeEqual(match[1], this.options.apiKey)) throw new ApiError(401, "invalid bearer token", undefined, challenge);
+    if (safeEqual(match[1], this.options.apiKey)) return "ok";
+    const pod = this.options.podKeys?.authorize(match[1], method, pathname);
+    if (pod === "allow" || pod === "drop") return pod === "allow" ? "ok" : "drop";
+    if (pod === "forbid") throw new ApiError(403, "this pod-scoped key may only act on its own pod: POST /v2/pods/{its id}/action");
+    throw new ApiError(401, "invalid bearer token", undefined, challenge);
   }
 
   private parseJson(raw: string): unknown {

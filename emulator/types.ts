@@ -66,6 +66,12 @@ export interface EmulatorOptions {
   validateResponses?: boolean;
   /** Maximum total length (sum of key line lengths) of the account key set. Default 65000. */
   keySetLimit?: number;
+  /**
+   * The pods' watchdogs (emulator/podWatchdog.ts) run this many times faster: a whole number >= 1. Default 1.
+   */
+  watchdogTimeScale?: number;
+  /** The watchdogs' clock (`date +%s`) is off by this many seconds (clock-skew tests). Default 0. */
+  watchdogClockSkewSeconds?: number;
   /** Diagnostics sink (lifecycle events, sshd problems). Never receives the API key. */
   log?: (line: string) => void;
 }
@@ -189,6 +195,20 @@ export interface RunpodEmulator {
    * (the pod is STARTING again); rejects for unknown pods or other statuses.
    */
   resetPod(id: string): Promise<void>;
+  /** The pods' watchdogs: their pod-scoped keys and test hooks (emulator/podWatchdog.ts). */
+  readonly watchdogs: EmulatorWatchdogs;
   /** Close the server, kill every sshd, remove temp dirs. Idempotent. */
   stop(): Promise<void>;
+}
+
+/** Control of the pods' watchdogs (emulator/podWatchdog.ts). */
+export interface EmulatorWatchdogs {
+  /** The pod-scoped `RUNPOD_API_KEY` of a pod (accepted for its own action only). */
+  podKey(podId: string): string;
+  /** Pid of the pod's running watchdog, or null. */
+  pid(podId: string): number | null;
+  /** Requests with a pod-scoped key get no answer (the connection is dropped) for `ms`. */
+  setApiDown(ms: number): void;
+  /** What the pod's `nvidia-smi` reports as GPU utilisation (percent). */
+  setGpuUtilization(podId: string, percent: number): Promise<void>;
 }

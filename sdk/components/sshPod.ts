@@ -13,19 +13,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Pod, PodArgs } from "../resources/pod";
 import { defaultPrivateKeyFile, SshKey, type PodKey } from "./sshKey";
-import { SshKeyReference } from "./sshKeyReference";
 import { childResourceClasses } from "./childResources";
 import type { Integer } from "../resources/integer";
 import { buildPasswordCommands, buildSshCommands, type HostKeyChecking } from "../ssh/sshCommands";
 import { podConnection, type SshPodConnection } from "../ssh/connection";
-import { buildIdeOutputs, tunnelLocalPortProblems, vscodeFolderProblems } from "../ssh/ideOutputs";
+import { buildIdeOutputs } from "../ssh/ideOutputs";
 import { PASSWORD_HASH_ENV, startArgs, startScript } from "../ssh/startScript";
-import { parsePublicKey, PublicKeyError } from "../ssh/publicKey";
-import type * as podCheckTypes from "../pod/podCheck";
-import type * as podSpecTypes from "../pod/podSpec";
-import { describe } from "../pod/checkFailure";
 import { podNameFor } from "../pod/podName";
-import { InputProblems, knownPart } from "./inputProblems";
+import { validateSshPodInputs } from "./sshPodInputs";
 
 /** How sshd gets started in the pod. */
 export type SshdMode = "image" | "bootstrap";
@@ -104,108 +99,6 @@ export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
    * @secret
    */
   jupyterPassword?: pulumi.Input<string>;
-}
-
-const ALLOWED_MODES: SshdMode[] = ["image", "bootstrap"];
-const ALLOWED_CHECKING: HostKeyChecking[] = ["pinned", "accept-new", "strict", "off"];
-
-function describeValue(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : describe(value);
-}
-
-/** SshPod's own inputs: types and combinations. */
-function checkOwnInputs(args: SshPodArgs, problems: InputProblems): void {
-  const raw = args as SshPodArgs & { sshPublicKeys?: unknown };
-  if (raw.sshPublicKeys !== undefined) {
-    problems.add("sshPublicKeys", "sshPublicKeys is set by SshPod itself; pass sshKey (a shared key) or extraPublicKeys instead.");
-  }
-  const sshKey: unknown = args.sshKey;
-  if (sshKey !== undefined && !(sshKey instanceof SshKey) && !(sshKey instanceof SshKeyReference)) {
-    problems.add("sshKey", `sshKey must be an SshKey (new SshKey(...)), got ${describeValue(args.sshKey)}.`);
-  }
-  if (args.sshdMode !== undefined && !ALLOWED_MODES.includes(args.sshdMode)) {
-    problems.add("sshdMode", `sshdMode must be "image" or "bootstrap", got ${describeValue(args.sshdMode)}.`);
-  }
-  if (args.hostKeyChecking !== undefined && !ALLOWED_CHECKING.includes(args.hostKeyChecking)) {
-    problems.add(
-      "hostKeyChecking",
-      `hostKeyChecking must be "pinned", "accept-new", "strict" or "off", got ${describeValue(args.hostKeyChecking)}.`,
-    );
-  }
-  if (args.passwordLogin !== undefined && typeof args.passwordLogin !== "boolean") {
-    problems.add("passwordLogin", `passwordLogin must be true or false, got ${describeValue(args.passwordLogin)}.`);
-  }
-  if (args.startCommand !== undefined && typeof args.startCommand !== "string") {
-    problems.add("startCommand", `startCommand must be a string, got ${describeValue(args.startCommand)}.`);
-  } else if (args.startCommand !== undefined && args.sshdMode !== "bootstrap") {
-    problems.add("startCommand", 'startCommand is only used with sshdMode: "bootstrap"; in image mode, give your start command as args.');
-  }
-  if (args.args !== undefined && (args.sshdMode === "bootstrap" || args.passwordLogin === true)) {
-    const mode = args.sshdMode === "bootstrap" ? 'sshdMode: "bootstrap"' : "passwordLogin";
-    problems.add(
-      "args",
-      `args cannot be combined with ${mode}: SshPod builds the start command. Put your own command in startCommand ` +
-        '(with sshdMode: "bootstrap").',
-    );
-  }
-  if (args.passwordLogin === true && args.allowProxyOnly === true) {
-    problems.add("passwordLogin", "passwordLogin needs the direct path (public IP and port), so it cannot be combined with allowProxyOnly.");
-  }
-  if (args.privateKeyFile !== undefined) {
-    if (typeof args.privateKeyFile !== "string" || args.privateKeyFile.trim() === "") {
-      problems.add("privateKeyFile", "privateKeyFile must be a file path such as ~/.ssh/runpod-trainer.");
-    } else if (args.sshKey) {
-      problems.add(
-        "privateKeyFile",
-        "privateKeyFile is for the key SshPod creates itself; with a shared sshKey, set privateKeyFile on the SshKey (one file for the whole fleet).",
-      );
-    }
-  }
-  for (const field of ["identityFile", "knownHostsFile", "hostAlias"] as const) {
-    const v = args[field];
-    if (v !== undefined && (typeof v !== "string" || v.trim() === "" || /[\r\n]/.test(v))) {
-      problems.add(field, `${field} must be a non-empty, single-line string, got ${describeValue(v)}.`);
-    }
-  }
-  for (const problem of vscodeFolderProblems(args.vscodeFolder)) problems.add("vscodeFolder", problem);
-  const ports = Array.isArray(args.ports) && args.ports.every((p) => typeof p === "string") ? args.ports : undefined;
-  for (const problem of tunnelLocalPortProblems(args.tunnelLocalPorts, ports)) problems.add("tunnelLocalPorts", problem);
-  const env: unknown = args.env;
-  if (args.jupyterPassword !== undefined && env && typeof env === "object" && "JUPYTER_PASSWORD" in env) {
-    problems.add("jupyterPassword", "jupyterPassword sets env JUPYTER_PASSWORD, which env also sets; keep one of them.");
-  }
-  if (typeof args.hostAlias === "string" && /\s/.test(args.hostAlias.trim())) {
-    problems.add("hostAlias", "hostAlias must not contain spaces (it becomes a Host line in ~/.ssh/config).");
-  }
-}
-
-/**
- * Every invalid input at once, at construction (so at preview): SshPod's own inputs, each extra public key, and
- * the Pod inputs passed through (the Pod's own check, on the values known while the program runs).
- */
-function validate(name: string, args: SshPodArgs, podArgs: PodArgs): void {
-  // Loaded here, not at the top: the Pod checks pull in zod, which `require("pulumi-runpod-ssh")` should not pay for.
-  /* eslint-disable @typescript-eslint/no-require-imports */
-  const { checkPodSpec } = require("../pod/podCheck") as typeof podCheckTypes;
-  const { UNKNOWN } = require("../pod/podSpec") as typeof podSpecTypes;
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  const problems = new InputProblems(`SshPod "${name}"`);
-  checkOwnInputs(args, problems);
-  const extra = knownPart(args.extraPublicKeys, UNKNOWN);
-  if (Array.isArray(extra)) {
-    for (const [i, key] of extra.entries()) {
-      if (typeof key !== "string" || key === UNKNOWN) continue;
-      try {
-        parsePublicKey(key, `extraPublicKeys[${i}]`);
-      } catch (e) {
-        if (!(e instanceof PublicKeyError)) throw e;
-        problems.add(`extraPublicKeys[${i}]`, e.problem);
-      }
-    }
-  }
-  const { sshPublicKeys: _setBySshPod, ...passedThrough } = podArgs as PodArgs & { sshPublicKeys?: unknown };
-  for (const failure of checkPodSpec(knownPart(passedThrough, UNKNOWN))) problems.add(failure.path ?? failure.property, failure.reason);
-  problems.throwIfAny();
 }
 
 /** A Runpod pod that is SSH-ready when `pulumi up` returns, with its commands as outputs. */
@@ -303,6 +196,13 @@ export class SshPod extends pulumi.ComponentResource {
   public readonly stoppedStorageCostPerMonth: pulumi.Output<number>;
   /** USD the pod has cost so far, from its billing records, read at `pulumi refresh` / `pulumi up --refresh`; null before. */
   public readonly spend: pulumi.Output<number | null>;
+  /**
+   * When the pod's watchdog stops it (ISO time): its start plus `maxLifetime`, or the `maxSpend` deadline, whichever
+   * comes first; null without either. See docs/watchdog.md.
+   */
+  public readonly stopsAt: pulumi.Output<string | null>;
+  /** Why the watchdog stopped the pod ("maxLifetime", "idleTimeout" or "maxSpend", read at refresh), else null. */
+  public readonly stopReason: pulumi.Output<"maxLifetime" | "idleTimeout" | "maxSpend" | null>;
 
   constructor(name: string, args: SshPodArgs, opts?: pulumi.ComponentResourceOptions) {
     super("runpod-ssh:index:SshPod", name, {}, opts);
@@ -323,7 +223,7 @@ export class SshPod extends pulumi.ComponentResource {
       jupyterPassword,
       ...podArgs
     } = args;
-    validate(name, args, podArgs);
+    validateSshPodInputs(name, args, podArgs);
 
     // SshPod's own key is written where its commands point (privateKeyFile, default the pod's own file), unless
     // identityFile says the user provides the file.
@@ -458,6 +358,8 @@ export class SshPod extends pulumi.ComponentResource {
     this.stoppedStorageCostPerMonth = pod.stoppedStorageCostPerMonth;
     this.spend = pod.spend;
 
+    this.stopsAt = pod.stopsAt;
+    this.stopReason = pod.stopReason;
     this.registerOutputs({
       podId: this.podId,
       dataCenterId: this.dataCenterId,
@@ -489,6 +391,8 @@ export class SshPod extends pulumi.ComponentResource {
       costPerHour: this.costPerHour,
       stoppedStorageCostPerMonth: this.stoppedStorageCostPerMonth,
       spend: this.spend,
+      stopsAt: this.stopsAt,
+      stopReason: this.stopReason,
     });
   }
 }

@@ -14,6 +14,7 @@ import { CheckFailures, describe, pathText, type CheckFailure, type InputPath } 
 import { MAX_ENV_ENTRY_BYTES, MAX_ENV_TOTAL_BYTES, envEntryBytes, startBytes } from "./containerLimits";
 import { imageReferenceProblem } from "./imageReference";
 import { checkNetworkVolume } from "./volumeCheck";
+import { watchdogProblems } from "./podWatchdog";
 import {
   MAX_ENV_VARS,
   MAX_HTTP_PORTS,
@@ -243,12 +244,13 @@ function checkEnvNames(spec: PodSpec, raw: Record<string, unknown>, failures: Ch
     }
   }
   const keyVars = KEY_VARIABLES.filter((k) => !names.includes(k) && (spec.sshPublicKeys?.length ?? 0) > 0).length;
-  const extra = keyVars + (names.includes(OWNER_ENV) ? 0 : 1);
+  const watchdog = watchdogProblems(spec as Record<string, unknown>).length === 0 && [spec.maxLifetime, spec.idleTimeout, spec.maxSpend].some((v) => v !== undefined) ? 1 : 0;
+  const extra = keyVars + (names.includes(OWNER_ENV) ? 0 : 1) + watchdog;
   if (names.length + extra > MAX_ENV_VARS) {
     failures.add(
       ["env"],
       `env has ${names.length} variables, and this package adds ${extra} ` +
-        `(${keyVars ? "PUBLIC_KEY, SSH_PUBLIC_KEY and " : ""}${OWNER_ENV}); ` +
+        `(${keyVars ? "PUBLIC_KEY, SSH_PUBLIC_KEY and " : ""}${OWNER_ENV}${watchdog ? ", PULUMI_RUNPOD_WATCHDOG" : ""}); ` +
         `Runpod allows at most ${MAX_ENV_VARS} in all. Remove ${names.length + extra - MAX_ENV_VARS}.`,
     );
   }
@@ -325,6 +327,7 @@ export function checkPodSpec(raw: unknown, ownerTag = ""): CheckFailure[] {
   checkEnvNames(spec, rawObj, failures);
   checkKeys(spec, failures);
   for (const p of costInputProblems(spec)) failures.add(p.path, p.reason);
+  for (const [property, reason] of watchdogProblems(input)) failures.add([property], reason);
   if (!failures.list.some((f) => ["env", "sshPublicKeys", "args"].includes(f.property)))
     checkStartSize(spec, ownerTag, failures);
   return failures.list;

@@ -20,7 +20,7 @@ import { getPodBilling, type PodBillingRecord } from "../runpod/billing";
 import { listGpuPrices, type GpuPrice } from "../runpod/catalog";
 import type { PlacementCandidate, PodSpec } from "./podSpec";
 
-/** Volume disk while the pod is stopped, USD per GB per month (Runpod pricing; FACTS.md). */
+/** Volume disk while the pod is stopped, USD per GB per month (Runpod's published pricing for stopped pods). */
 export const VOLUME_DISK_STOPPED_PER_GB_MONTH = 0.2;
 /** Volume disk while the pod runs, USD per GB per month. */
 export const VOLUME_DISK_RUNNING_PER_GB_MONTH = 0.1;

@@ -48,6 +48,11 @@ export const UPDATE_IN_PLACE = [
   "registry",
   "mounts",
   "globalNetworking",
+  // The watchdog's env variable (podWatchdog.ts).
+  "maxLifetime",
+  "idleTimeout",
+  "onExpiry",
+  "maxSpend",
 ] as const;
 /** Inputs changed in place with a `start` or `stop` action. */
 export const ACTION_ON_CHANGE = ["running"] as const;
@@ -83,6 +88,7 @@ const DEFAULTS: Record<string, unknown> = {
   allowUnpinnedFallback: false,
   checkAvailability: false,
   recreateOnResume: false,
+  onExpiry: "stop",
 };
 
 function stable(value: unknown): string {
@@ -170,6 +176,8 @@ export interface PodChange {
  * stopped, whatever the input said), else from the `running` input.
  */
 function runningBefore(olds: Record<string, unknown>): unknown {
+  // Stopped by its watchdog: left stopped until `running` changes (podExpiry.ts).
+  if (olds.status === "EXITED" && typeof olds.stopReason === "string") return olds.running ?? true;
   return typeof olds.status === "string" ? olds.status !== "EXITED" : olds.running;
 }
 

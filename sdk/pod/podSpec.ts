@@ -81,6 +81,14 @@ export interface PodSpec {
   recreateOnResume?: boolean;
   /** GPU candidates whose list price (USD/hr for the pod) is above it are skipped at create (podCost.ts). */
   maxCostPerHour?: number;
+  /** Watchdog (podWatchdog.ts): stop the pod this long after its start, e.g. "2h". */
+  maxLifetime?: string;
+  /** Watchdog: stop the pod after this long with no SSH session and the GPUs idle, e.g. "30m". */
+  idleTimeout?: string;
+  /** Watchdog: what happens at a limit. Default "stop". */
+  onExpiry?: "stop" | "terminate";
+  /** Watchdog: stop the pod once it has cost this many US dollars (at its cost per hour). */
+  maxSpend?: number;
 }
 
 import { describe } from "./checkFailure";
@@ -159,6 +167,11 @@ export const podSpecSchema = z.strictObject({
   checkAvailability: z.boolean().optional(),
   recreateOnResume: z.boolean().optional(),
   maxCostPerHour: z.number({ error: (i) => `must be a number of USD per hour such as 1.5, got ${describe(i.input)}` }).positive({ message: "must be more than 0 (USD per hour)" }).optional(),
+  // Checked with their own messages in podWatchdog.ts (units, bounds).
+  maxLifetime: z.unknown().optional(),
+  idleTimeout: z.unknown().optional(),
+  onExpiry: z.unknown().optional(),
+  maxSpend: z.unknown().optional(),
 });
 
 /** Ports as given plus `22/tcp` when it is missing. */

@@ -43,6 +43,8 @@ import { knownHostsLine, pinnedHostKey } from "../ssh/hostKeys";
 import { assertSshPath } from "../ssh/sshAddress";
 import { candidatesWithinBudget, formatRate, refreshSpend, stoppedStorageCostPerMonth } from "../pod/podCost";
 import type { PlacementCandidate } from "../pod/podSpec";
+import { argsWithWatchdog, watchdogEnv, watchdogSettings, WATCHDOG_INPUTS } from "../pod/podWatchdog";
+import { expiryWarning, readStopReason, stopsAt, type StopReason } from "../pod/podExpiry";
 import { apiKeyCheckFailures, runpodClient } from "./providerContext";
 import { reportProgress } from "./progress";
 
@@ -81,6 +83,25 @@ export interface PodOutputs extends PodInputs {
   stoppedStorageCostPerMonth: number;
   /** USD the pod has cost so far, from its billing records at the last refresh; null before one. */
   spend: number | null;
+  /** When the watchdog stops the pod (podExpiry.ts), or null. */
+  stopsAt?: string | null;
+  /** Why the watchdog stopped the pod, read from its log at refresh, or null. */
+  stopReason?: StopReason | null;
+  /** The watchdog's start (epoch ms, in its env); null when no watchdog was ever installed. */
+  watchdogStartMs?: number | null;
+}
+
+/** The watchdog outputs added to `outs` (podWatchdog.ts, podExpiry.ts). */
+function withWatchdog(outs: PodOutputs, startMs: number | null, stopReason: StopReason | null = null): PodOutputs {
+  return { ...outs, watchdogStartMs: startMs, stopsAt: stopsAt(watchdogSettings(outs), startMs, outs.costPerHr), stopReason };
+}
+
+/** The spec as sent: the start command wrapped in the watchdog launcher and its env variable added (podWatchdog.ts). */
+function wireSpec(spec: PodSpec, startMs: number | null, apiUrl: string, costPerHr?: number | null, installed = false): PodSpec {
+  const settings = watchdogSettings(spec);
+  if (!settings && !installed) return spec;
+  const env = { ...(spec.env ?? {}), ...watchdogEnv(settings, startMs ?? Date.now(), apiUrl, costPerHr) };
+  return { ...spec, args: argsWithWatchdog(spec.args, settings, installed), env };
 }
 
 /** PATCHed inputs that reset the container (new mapped port, everything outside /workspace wiped). */
@@ -203,7 +224,16 @@ export const podProvider = {
     return { inputs, failures };
   },
 
-  async diff(_id: string, olds: PodOutputs, news: PodInputs): Promise<dynamic.DiffResult> {
+  async diff(id: string, olds: PodOutputs, news: PodInputs): Promise<dynamic.DiffResult> {
+    const expired = expiryWarning({
+      label: olds.name ?? id,
+      id,
+      status: olds.status ?? "",
+      stopsAt: olds.stopsAt ?? null,
+      stopReason: olds.stopReason ?? null,
+      nowMs: Date.now(),
+    });
+    if (expired) reportProgress(expired, { urn: olds.ownerTag, severity: "warning" });
     const { replaces, updates } = podChange(olds as unknown as Record<string, unknown>, news as unknown as Record<string, unknown>);
     return {
       changes: replaces.length + updates.length > 0,
@@ -217,10 +247,22 @@ export const podProvider = {
     const client = runpodClient();
     const onProgress = (m: string): void => reportProgress(m, { urn: inputs.ownerTag });
     const selectCandidates = (planned: PlacementCandidate[]) => candidatesWithinBudget(client, specOf(inputs), planned, inputs.name, onProgress);
-    const { pod } = await createPod(client, specOf(inputs), { name: inputs.name, owner: inputs.ownerTag, onProgress, selectCandidates });
+    const watchdogStart = watchdogSettings(inputs) ? Date.now() : null;
+    const { pod: created, adopted } = await createPod(client, wireSpec(specOf(inputs), watchdogStart, client.apiUrl), {
+      name: inputs.name,
+      owner: inputs.ownerTag,
+      onProgress,
+      selectCandidates,
+    });
+    let pod = created;
+    // maxSpend: the watchdog needs the pod's cost per hour, known once it exists (one env PATCH, before it runs).
+    if (watchdogSettings(inputs)?.maxSpend !== undefined && !adopted && (pod.cost ?? 0) > 0) {
+      const env = { ...podEnv(wireSpec(specOf(inputs), watchdogStart, client.apiUrl, pod.cost)), [OWNER_ENV]: inputs.ownerTag };
+      pod = (await client.updatePod(pod.id, { env })) ?? pod;
+    }
     const ready = await settleOrCleanUp(client, inputs, pod);
     if (inputs.running !== false) onProgress(`pod ${inputs.name} (${pod.id}): ready for SSH at ${formatRate(ready.pod.cost ?? null)}`);
-    return { id: pod.id, outs: outputsFrom(inputs, ready.pod, ready.hostKeys, ready.hostKeyProof) };
+    return { id: pod.id, outs: withWatchdog(outputsFrom(inputs, ready.pod, ready.hostKeys, ready.hostKeyProof), watchdogStart) };
   },
 
   async read(id: string, props: PodOutputs): Promise<dynamic.ReadResult> {
@@ -229,10 +271,10 @@ export const podProvider = {
     try {
       pod = await client.getPod(id);
     } catch (e) {
-      if (e instanceof RunpodNotFoundError) return { id: "", props: {} };
+      if (e instanceof RunpodNotFoundError) return { id: "", props: goneWithWarning(id, props) };
       throw e;
     }
-    if (pod.status === "TERMINATED") return { id: "", props: {} };
+    if (pod.status === "TERMINATED") return { id: "", props: goneWithWarning(id, props) };
     const label = props.name ?? id;
     assertSshPath(id, {
       host: pod.ssh?.direct?.host,
@@ -245,7 +287,14 @@ export const podProvider = {
     if (keys.warning) reportProgress(keys.warning, { urn: props.ownerTag, severity: "warning" });
     const spend = await refreshSpend(client, pod, props.spend);
     if (spend.warning) reportProgress(spend.warning, { urn: props.ownerTag, severity: "warning" });
-    return { id, props: { ...outputsFrom(props, pod, keys.hostKeys, keys.hostKeyProof), spend: spend.spend } };
+    const stopReason =
+      pod.status === "EXITED" && props.watchdogStartMs !== null && props.watchdogStartMs !== undefined
+        ? props.status === "EXITED" && props.stopReason !== undefined ? props.stopReason : await readStopReason(client, id, props.watchdogStartMs)
+        : null;
+    const outs = withWatchdog({ ...outputsFrom(props, pod, keys.hostKeys, keys.hostKeyProof), spend: spend.spend }, props.watchdogStartMs ?? null, stopReason);
+    const warning = expiryWarning({ label, id, status: pod.status, stopsAt: outs.stopsAt ?? null, stopReason, nowMs: Date.now() });
+    if (warning) reportProgress(warning, { urn: props.ownerTag, severity: "warning" });
+    return { id, props: outs };
   },
 
   async update(id: string, olds: PodOutputs, inputs: PodInputs): Promise<dynamic.UpdateResult> {
@@ -262,10 +311,19 @@ export const podProvider = {
       );
     }
     const changed = new Set<string>(updates);
+    // The watchdog: a new start when the pod is started again or its first limit is added (podWatchdog.ts).
+    const installed = olds.watchdogStartMs !== null && olds.watchdogStartMs !== undefined;
+    const resuming = changed.has("running") && news.running !== false;
+    const watchdogChanged = WATCHDOG_INPUTS.some((k) => changed.has(k));
+    const watchdogStart =
+      watchdogSettings(news) && (resuming || !installed) ? Date.now() : installed ? (olds.watchdogStartMs as number) : null;
+    if (watchdogChanged || (resuming && watchdogSettings(news))) changed.add("env");
+    if (watchdogSettings(news) && !installed) changed.add("args");
+    const sent = wireSpec(spec, watchdogStart, client.apiUrl, olds.costPerHr, installed);
     const body: UpdatePodRequest = {};
     if (changed.has("name")) body.name = news.name;
     if (changed.has("image")) body.image = news.image;
-    if (changed.has("args")) body.args = news.args;
+    if (changed.has("args")) body.args = sent.args;
     if (changed.has("disk")) body.disk = news.disk;
     if (changed.has("ports")) body.ports = portsWithSsh(news.ports);
     if (changed.has("registry")) body.registry = news.registry ?? null;
@@ -273,7 +331,7 @@ export const podProvider = {
     if (changed.has("mounts") && mounts) body.mounts = mounts;
     if (changed.has("globalNetworking")) body.globalNetworking = news.globalNetworking ?? false;
     // env replaces the WHOLE env on Runpod: always send all of it, with the key variables and the owner tag.
-    if (changed.has("env")) body.env = { ...podEnv(spec), [OWNER_ENV]: news.ownerTag };
+    if (changed.has("env")) body.env = { ...podEnv(sent), [OWNER_ENV]: news.ownerTag };
     const label = news.name;
     const say = (message: string): void => reportProgress(`pod ${label} (${id}): ${message}`, { urn: news.ownerTag });
     const fields = Object.keys(body).join(", ");
@@ -282,13 +340,15 @@ export const podProvider = {
 
     // Paused: stop first (a PATCH of a running pod would reset a container about to stop), then PATCH; the
     // settings apply at the next start.
-    if (news.running === false) {
+    // Stopped by its watchdog: stays stopped until `running` changes (podExpiry.ts); settings apply at the next start.
+    const leftStopped = olds.status === "EXITED" && typeof olds.stopReason === "string" && !changed.has("running");
+    if (news.running === false || leftStopped) {
       let pod = await stopPod(client, id, { label, timeoutMs: readinessTimeoutMs(news) });
       pod = (await patch()) ?? pod;
       if (Object.keys(body).length > 0) {
         say(`updated ${fields} while stopped; it applies at the next start`);
       }
-      return { outs: outputsFrom(news, pod) };
+      return { outs: withWatchdog(outputsFrom(news, pod), watchdogStart, leftStopped ? (olds.stopReason ?? null) : null) };
     }
     // Resumed (or stopped outside Pulumi): PATCH while stopped, then start, then wait for SSH on the new port.
     if (changed.has("running")) {
@@ -297,7 +357,7 @@ export const podProvider = {
       await startPod(client, id, { label });
       const ready = await waitReady(client, news, id, { startedFromStop: {} });
       await assertGpusAfterResume(client, spec, label, ready.pod, readinessTimeoutMs(news));
-      return { outs: outputsFrom(news, ready.pod, ready.hostKeys, ready.hostKeyProof) };
+      return { outs: withWatchdog(outputsFrom(news, ready.pod, ready.hostKeys, ready.hostKeyProof), watchdogStart) };
     }
     const pod = (await patch()) ?? (await client.getPod(id));
     const resets = Object.keys(body).some((k) => RESETS_CONTAINER.has(k));
@@ -306,11 +366,12 @@ export const podProvider = {
       const ready = await waitReady(client, news, id, {
         changedFrom: olds.sshPort !== null && olds.sshPort !== undefined ? { port: olds.sshPort } : undefined,
       });
-      return { outs: outputsFrom(news, ready.pod, ready.hostKeys, ready.hostKeyProof) };
+      return { outs: withWatchdog(outputsFrom(news, ready.pod, ready.hostKeys, ready.hostKeyProof), watchdogStart) };
     }
     const keys = await hostKeysWithoutReset(client, pod, olds, label);
     if (keys.warning) reportProgress(keys.warning, { urn: news.ownerTag, severity: "warning" });
-    return { outs: outputsFrom(news, pod, keys.hostKeys, keys.hostKeyProof) };
+    const keptReason = pod.status === "EXITED" ? (olds.stopReason ?? null) : null;
+    return { outs: withWatchdog(outputsFrom(news, pod, keys.hostKeys, keys.hostKeyProof), watchdogStart, keptReason) };
   },
 
   async delete(id: string, props: PodOutputs): Promise<void> {
@@ -319,3 +380,14 @@ export const podProvider = {
   },
 };
 
+
+/** A pod gone at refresh: with `onExpiry: "terminate"` its watchdog may have deleted it, which a WARNING says. */
+function goneWithWarning(id: string, props: PodOutputs): Record<string, never> {
+  if (watchdogSettings(props)?.onExpiry === "terminate") {
+    reportProgress(
+      `pod ${props.name ?? id} (${id}) is gone: its watchdog deletes it at its limit (onExpiry: "terminate"), or it was deleted outside Pulumi. Nothing of it is billing.`,
+      { urn: props.ownerTag, severity: "warning" },
+    );
+  }
+  return {};
+}

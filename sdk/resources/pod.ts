@@ -255,6 +255,29 @@ export interface PodArgs {
    * API call on change (it applies at the next create).
    */
   maxCostPerHour?: pulumi.Input<number>;
+  /**
+   * Stop the pod this long after its start: a duration with a unit, e.g. `"2h"`, `"90m"`, `"1h30m"` (s, m, h, d;
+   * 1m to 30d). Enforced inside the pod by a watchdog (docs/watchdog.md) that calls the API with the pod's own key,
+   * so it fires with no laptop or Pulumi running. Counted from when `pulumi up` created or started the pod; a
+   * container restart does not reset it. Default: no limit. Updates in place (the watchdog's env variable: the
+   * container restarts; adding the first limit also sets the start command).
+   */
+  maxLifetime?: pulumi.Input<string>;
+  /**
+   * Stop the pod after this long with no SSH session and every GPU under 5% utilisation, e.g. `"30m"` (1m to 7d).
+   * Enforced by the same watchdog. Default: no idle stop. Updates in place (as `maxLifetime`).
+   */
+  idleTimeout?: pulumi.Input<string>;
+  /**
+   * What the watchdog does at a limit: "stop" (default; the GPU is released, the volume and the pod are kept:
+   * nothing is lost) or "terminate" (the pod is deleted with its disk: nothing keeps billing). Updates in place.
+   */
+  onExpiry?: pulumi.Input<"stop" | "terminate">;
+  /**
+   * Stop the pod once it has run for this many US dollars at its cost per hour (`costPerHr`): the watchdog turns
+   * the budget into a deadline (`stopsAt`), counted like `maxLifetime`. Default: no spend limit. Updates in place.
+   */
+  maxSpend?: pulumi.Input<number>;
 }
 
 /** Where the pod runs: Secure Cloud (always a public IP) or Community Cloud (may have none). */
@@ -322,6 +345,13 @@ export class Pod extends pulumi.dynamic.Resource {
    * null without a key.
    */
   declare public readonly hostKeyProof: pulumi.Output<"api-log" | "first-contact" | null>;
+  /**
+   * When the watchdog stops the pod (ISO time): its start plus `maxLifetime`, or the `maxSpend` deadline, whichever
+   * comes first; null without either (`idleTimeout` alone has no fixed time).
+   */
+  declare public readonly stopsAt: pulumi.Output<string | null>;
+  /** Why the watchdog stopped the pod, as `pulumi refresh` read it from the pod's log: "maxLifetime", "idleTimeout" or "maxSpend"; else null. */
+  declare public readonly stopReason: pulumi.Output<"maxLifetime" | "idleTimeout" | "maxSpend" | null>;
 
   constructor(name: string, args: PodArgs, opts?: pulumi.CustomResourceOptions) {
     const type = "pulumi-nodejs:dynamic/runpod-ssh:Pod";
@@ -349,6 +379,8 @@ export class Pod extends pulumi.dynamic.Resource {
         hostKeyProof: undefined,
         stoppedStorageCostPerMonth: undefined,
         spend: undefined,
+        stopsAt: undefined,
+        stopReason: undefined,
       },
       opts,
       "runpod-ssh",

@@ -131,6 +131,8 @@ export interface StackOptions {
   /** Account keys somebody else registered before the stack ran. */
   foreignKeys?: string[];
   timings?: { provisioningMs?: number; startingMs?: number; sshdStartMs?: number };
+  /** The emulator runs the pods' watchdogs this many times faster (emulator/podWatchdog.ts). Default 1. */
+  watchdogTimeScale?: number;
   /** A program folder other than examples/<example> (e.g. test programs), holding Pulumi.yaml; built copy in dist. */
   programDir?: { source: string; built: string };
   /**
@@ -156,6 +158,7 @@ export async function openExampleStack(options: StackOptions): Promise<ExampleSt
   const emulator = await startEmulator({
     sshMode: options.sshMode ?? "image",
     timings: { provisioningMs: 200, startingMs: 200, sshdStartMs: 300, ...options.timings },
+    watchdogTimeScale: options.watchdogTimeScale,
   });
   const ws = createWorkspace(tc);
   // The project folder: a copy of the example's Pulumi.yaml inside the repository (so the dynamic-provider

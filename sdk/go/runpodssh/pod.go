@@ -51,8 +51,12 @@ type Pod struct {
 	SshUser pulumi.StringPtrOutput `pulumi:"sshUser"`
 	// Last status seen (`RUNNING` after create; refreshed by `pulumi refresh`).
 	Status pulumi.StringOutput `pulumi:"status"`
+	// Why the watchdog stopped the pod, as `pulumi refresh` read it from the pod's log: "maxLifetime", "idleTimeout" or "maxSpend"; else null.
+	StopReason StopReasonPtrOutput `pulumi:"stopReason"`
 	// USD per month the pod costs while stopped: its volume disk at $0.20/GB/month (a network volume is billed to the volume).
 	StoppedStorageCostPerMonth pulumi.Float64Output `pulumi:"stoppedStorageCostPerMonth"`
+	// When the watchdog stops the pod (ISO time): its start plus `maxLifetime`, or the `maxSpend` deadline, whichever comes first; null without either (`idleTimeout` alone has no fixed time).
+	StopsAt pulumi.StringPtrOutput `pulumi:"stopsAt"`
 }
 
 // NewPod registers a new resource with the given unique name, arguments, and options.
@@ -127,18 +131,26 @@ type podArgs struct {
 	Gpu *PodGpu `pulumi:"gpu"`
 	// How the commands built on this pod check its host key (SshPod passes its own). "pinned" (default): the pod is ready only once its host key was read (and, when its start script prints fingerprints, proven by its log over the API); the wait fails at the readiness deadline otherwise, never falling back. Any other value lets a pod whose key cannot be read be ready without one, with a WARNING. No API call on change.
 	HostKeyChecking *HostKeyChecking `pulumi:"hostKeyChecking"`
+	// Stop the pod after this long with no SSH session and every GPU under 5% utilisation, e.g. `"30m"` (1m to 7d). Enforced by the same watchdog. Default: no idle stop. Updates in place (as `maxLifetime`).
+	IdleTimeout *string `pulumi:"idleTimeout"`
 	// Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
 	Image *string `pulumi:"image"`
 	// Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
 	KeepOnFailure *bool `pulumi:"keepOnFailure"`
 	// Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
 	MaxCostPerHour *float64 `pulumi:"maxCostPerHour"`
+	// Stop the pod this long after its start: a duration with a unit, e.g. `"2h"`, `"90m"`, `"1h30m"` (s, m, h, d; 1m to 30d). Enforced inside the pod by a watchdog (docs/watchdog.md) that calls the API with the pod's own key, so it fires with no laptop or Pulumi running. Counted from when `pulumi up` created or started the pod; a container restart does not reset it. Default: no limit. Updates in place (the watchdog's env variable: the container restarts; adding the first limit also sets the start command).
+	MaxLifetime *string `pulumi:"maxLifetime"`
+	// Stop the pod once it has run for this many US dollars at its cost per hour (`costPerHr`): the watchdog turns the budget into a deadline (`stopsAt`), counted like `maxLifetime`. Default: no spend limit. Updates in place.
+	MaxSpend *float64 `pulumi:"maxSpend"`
 	// Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
 	Mounts *PodMounts `pulumi:"mounts"`
 	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
 	Name *string `pulumi:"name"`
 	// A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
 	NetworkVolume *PodNetworkVolume `pulumi:"networkVolume"`
+	// What the watchdog does at a limit: "stop" (default; the GPU is released, the volume and the pod are kept: nothing is lost) or "terminate" (the pod is deleted with its disk: nothing keeps billing). Updates in place.
+	OnExpiry *OnExpiry `pulumi:"onExpiry"`
 	// Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
 	Ports []string `pulumi:"ports"`
 	// How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change.
@@ -189,18 +201,26 @@ type PodArgs struct {
 	Gpu PodGpuPtrInput
 	// How the commands built on this pod check its host key (SshPod passes its own). "pinned" (default): the pod is ready only once its host key was read (and, when its start script prints fingerprints, proven by its log over the API); the wait fails at the readiness deadline otherwise, never falling back. Any other value lets a pod whose key cannot be read be ready without one, with a WARNING. No API call on change.
 	HostKeyChecking HostKeyCheckingPtrInput
+	// Stop the pod after this long with no SSH session and every GPU under 5% utilisation, e.g. `"30m"` (1m to 7d). Enforced by the same watchdog. Default: no idle stop. Updates in place (as `maxLifetime`).
+	IdleTimeout pulumi.StringPtrInput
 	// Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
 	Image pulumi.StringPtrInput
 	// Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
 	KeepOnFailure pulumi.BoolPtrInput
 	// Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
 	MaxCostPerHour pulumi.Float64PtrInput
+	// Stop the pod this long after its start: a duration with a unit, e.g. `"2h"`, `"90m"`, `"1h30m"` (s, m, h, d; 1m to 30d). Enforced inside the pod by a watchdog (docs/watchdog.md) that calls the API with the pod's own key, so it fires with no laptop or Pulumi running. Counted from when `pulumi up` created or started the pod; a container restart does not reset it. Default: no limit. Updates in place (the watchdog's env variable: the container restarts; adding the first limit also sets the start command).
+	MaxLifetime pulumi.StringPtrInput
+	// Stop the pod once it has run for this many US dollars at its cost per hour (`costPerHr`): the watchdog turns the budget into a deadline (`stopsAt`), counted like `maxLifetime`. Default: no spend limit. Updates in place.
+	MaxSpend pulumi.Float64PtrInput
 	// Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
 	Mounts PodMountsPtrInput
 	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
 	Name pulumi.StringPtrInput
 	// A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
 	NetworkVolume PodNetworkVolumePtrInput
+	// What the watchdog does at a limit: "stop" (default; the GPU is released, the volume and the pod are kept: nothing is lost) or "terminate" (the pod is deleted with its disk: nothing keeps billing). Updates in place.
+	OnExpiry OnExpiryPtrInput
 	// Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
 	Ports pulumi.StringArrayInput
 	// How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change.
@@ -350,9 +370,19 @@ func (o PodOutput) Status() pulumi.StringOutput {
 	return o.ApplyT(func(v *Pod) pulumi.StringOutput { return v.Status }).(pulumi.StringOutput)
 }
 
+// Why the watchdog stopped the pod, as `pulumi refresh` read it from the pod's log: "maxLifetime", "idleTimeout" or "maxSpend"; else null.
+func (o PodOutput) StopReason() StopReasonPtrOutput {
+	return o.ApplyT(func(v *Pod) StopReasonPtrOutput { return v.StopReason }).(StopReasonPtrOutput)
+}
+
 // USD per month the pod costs while stopped: its volume disk at $0.20/GB/month (a network volume is billed to the volume).
 func (o PodOutput) StoppedStorageCostPerMonth() pulumi.Float64Output {
 	return o.ApplyT(func(v *Pod) pulumi.Float64Output { return v.StoppedStorageCostPerMonth }).(pulumi.Float64Output)
+}
+
+// When the watchdog stops the pod (ISO time): its start plus `maxLifetime`, or the `maxSpend` deadline, whichever comes first; null without either (`idleTimeout` alone has no fixed time).
+func (o PodOutput) StopsAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *Pod) pulumi.StringPtrOutput { return v.StopsAt }).(pulumi.StringPtrOutput)
 }
 
 func init() {

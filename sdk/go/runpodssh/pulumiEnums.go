@@ -437,6 +437,172 @@ func (in *networkVolumeTypePtr) ToNetworkVolumeTypePtrOutputWithContext(ctx cont
 	return pulumi.ToOutputWithContext(ctx, in).(NetworkVolumeTypePtrOutput)
 }
 
+// The values of PodArgs.onExpiry.
+type OnExpiry string
+
+const (
+	OnExpiryStop      = OnExpiry("stop")
+	OnExpiryTerminate = OnExpiry("terminate")
+)
+
+func (OnExpiry) ElementType() reflect.Type {
+	return reflect.TypeOf((*OnExpiry)(nil)).Elem()
+}
+
+func (e OnExpiry) ToOnExpiryOutput() OnExpiryOutput {
+	return pulumi.ToOutput(e).(OnExpiryOutput)
+}
+
+func (e OnExpiry) ToOnExpiryOutputWithContext(ctx context.Context) OnExpiryOutput {
+	return pulumi.ToOutputWithContext(ctx, e).(OnExpiryOutput)
+}
+
+func (e OnExpiry) ToOnExpiryPtrOutput() OnExpiryPtrOutput {
+	return e.ToOnExpiryPtrOutputWithContext(context.Background())
+}
+
+func (e OnExpiry) ToOnExpiryPtrOutputWithContext(ctx context.Context) OnExpiryPtrOutput {
+	return OnExpiry(e).ToOnExpiryOutputWithContext(ctx).ToOnExpiryPtrOutputWithContext(ctx)
+}
+
+func (e OnExpiry) ToStringOutput() pulumi.StringOutput {
+	return pulumi.ToOutput(pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e OnExpiry) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return pulumi.ToOutputWithContext(ctx, pulumi.String(e)).(pulumi.StringOutput)
+}
+
+func (e OnExpiry) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringPtrOutputWithContext(context.Background())
+}
+
+func (e OnExpiry) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return pulumi.String(e).ToStringOutputWithContext(ctx).ToStringPtrOutputWithContext(ctx)
+}
+
+type OnExpiryOutput struct{ *pulumi.OutputState }
+
+func (OnExpiryOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*OnExpiry)(nil)).Elem()
+}
+
+func (o OnExpiryOutput) ToOnExpiryOutput() OnExpiryOutput {
+	return o
+}
+
+func (o OnExpiryOutput) ToOnExpiryOutputWithContext(ctx context.Context) OnExpiryOutput {
+	return o
+}
+
+func (o OnExpiryOutput) ToOnExpiryPtrOutput() OnExpiryPtrOutput {
+	return o.ToOnExpiryPtrOutputWithContext(context.Background())
+}
+
+func (o OnExpiryOutput) ToOnExpiryPtrOutputWithContext(ctx context.Context) OnExpiryPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v OnExpiry) *OnExpiry {
+		return &v
+	}).(OnExpiryPtrOutput)
+}
+
+func (o OnExpiryOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o OnExpiryOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e OnExpiry) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o OnExpiryOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o OnExpiryOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e OnExpiry) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type OnExpiryPtrOutput struct{ *pulumi.OutputState }
+
+func (OnExpiryPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**OnExpiry)(nil)).Elem()
+}
+
+func (o OnExpiryPtrOutput) ToOnExpiryPtrOutput() OnExpiryPtrOutput {
+	return o
+}
+
+func (o OnExpiryPtrOutput) ToOnExpiryPtrOutputWithContext(ctx context.Context) OnExpiryPtrOutput {
+	return o
+}
+
+func (o OnExpiryPtrOutput) Elem() OnExpiryOutput {
+	return o.ApplyT(func(v *OnExpiry) OnExpiry {
+		if v != nil {
+			return *v
+		}
+		var ret OnExpiry
+		return ret
+	}).(OnExpiryOutput)
+}
+
+func (o OnExpiryPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o OnExpiryPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *OnExpiry) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+// OnExpiryInput is an input type that accepts values of the OnExpiry enum
+// A concrete instance of `OnExpiryInput` can be one of the following:
+//
+//	OnExpiryStop
+//	OnExpiryTerminate
+type OnExpiryInput interface {
+	pulumi.Input
+
+	ToOnExpiryOutput() OnExpiryOutput
+	ToOnExpiryOutputWithContext(context.Context) OnExpiryOutput
+}
+
+var onExpiryPtrType = reflect.TypeOf((**OnExpiry)(nil)).Elem()
+
+type OnExpiryPtrInput interface {
+	pulumi.Input
+
+	ToOnExpiryPtrOutput() OnExpiryPtrOutput
+	ToOnExpiryPtrOutputWithContext(context.Context) OnExpiryPtrOutput
+}
+
+type onExpiryPtr string
+
+func OnExpiryPtr(v string) OnExpiryPtrInput {
+	return (*onExpiryPtr)(&v)
+}
+
+func (*onExpiryPtr) ElementType() reflect.Type {
+	return onExpiryPtrType
+}
+
+func (in *onExpiryPtr) ToOnExpiryPtrOutput() OnExpiryPtrOutput {
+	return pulumi.ToOutput(in).(OnExpiryPtrOutput)
+}
+
+func (in *onExpiryPtr) ToOnExpiryPtrOutputWithContext(ctx context.Context) OnExpiryPtrOutput {
+	return pulumi.ToOutputWithContext(ctx, in).(OnExpiryPtrOutput)
+}
+
 // Where the pod runs: Secure Cloud (always a public IP) or Community Cloud (may have none).
 type PodCloud string
 
@@ -611,11 +777,105 @@ const (
 	SshdModeBootstrap = SshdMode("bootstrap")
 )
 
+// The values of Pod.stopReason.
+type StopReason string
+
+const (
+	StopReasonMaxlifetime = StopReason("maxLifetime")
+	StopReasonIdletimeout = StopReason("idleTimeout")
+	StopReasonMaxspend    = StopReason("maxSpend")
+)
+
+type StopReasonOutput struct{ *pulumi.OutputState }
+
+func (StopReasonOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((*StopReason)(nil)).Elem()
+}
+
+func (o StopReasonOutput) ToStopReasonOutput() StopReasonOutput {
+	return o
+}
+
+func (o StopReasonOutput) ToStopReasonOutputWithContext(ctx context.Context) StopReasonOutput {
+	return o
+}
+
+func (o StopReasonOutput) ToStopReasonPtrOutput() StopReasonPtrOutput {
+	return o.ToStopReasonPtrOutputWithContext(context.Background())
+}
+
+func (o StopReasonOutput) ToStopReasonPtrOutputWithContext(ctx context.Context) StopReasonPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, v StopReason) *StopReason {
+		return &v
+	}).(StopReasonPtrOutput)
+}
+
+func (o StopReasonOutput) ToStringOutput() pulumi.StringOutput {
+	return o.ToStringOutputWithContext(context.Background())
+}
+
+func (o StopReasonOutput) ToStringOutputWithContext(ctx context.Context) pulumi.StringOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e StopReason) string {
+		return string(e)
+	}).(pulumi.StringOutput)
+}
+
+func (o StopReasonOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o StopReasonOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e StopReason) *string {
+		v := string(e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
+type StopReasonPtrOutput struct{ *pulumi.OutputState }
+
+func (StopReasonPtrOutput) ElementType() reflect.Type {
+	return reflect.TypeOf((**StopReason)(nil)).Elem()
+}
+
+func (o StopReasonPtrOutput) ToStopReasonPtrOutput() StopReasonPtrOutput {
+	return o
+}
+
+func (o StopReasonPtrOutput) ToStopReasonPtrOutputWithContext(ctx context.Context) StopReasonPtrOutput {
+	return o
+}
+
+func (o StopReasonPtrOutput) Elem() StopReasonOutput {
+	return o.ApplyT(func(v *StopReason) StopReason {
+		if v != nil {
+			return *v
+		}
+		var ret StopReason
+		return ret
+	}).(StopReasonOutput)
+}
+
+func (o StopReasonPtrOutput) ToStringPtrOutput() pulumi.StringPtrOutput {
+	return o.ToStringPtrOutputWithContext(context.Background())
+}
+
+func (o StopReasonPtrOutput) ToStringPtrOutputWithContext(ctx context.Context) pulumi.StringPtrOutput {
+	return o.ApplyTWithContext(ctx, func(_ context.Context, e *StopReason) *string {
+		if e == nil {
+			return nil
+		}
+		v := string(*e)
+		return &v
+	}).(pulumi.StringPtrOutput)
+}
+
 func init() {
 	pulumi.RegisterInputType(reflect.TypeOf((*HostKeyCheckingInput)(nil)).Elem(), HostKeyChecking("pinned"))
 	pulumi.RegisterInputType(reflect.TypeOf((*HostKeyCheckingPtrInput)(nil)).Elem(), HostKeyChecking("pinned"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetworkVolumeTypeInput)(nil)).Elem(), NetworkVolumeType("STANDARD"))
 	pulumi.RegisterInputType(reflect.TypeOf((*NetworkVolumeTypePtrInput)(nil)).Elem(), NetworkVolumeType("STANDARD"))
+	pulumi.RegisterInputType(reflect.TypeOf((*OnExpiryInput)(nil)).Elem(), OnExpiry("stop"))
+	pulumi.RegisterInputType(reflect.TypeOf((*OnExpiryPtrInput)(nil)).Elem(), OnExpiry("stop"))
 	pulumi.RegisterInputType(reflect.TypeOf((*PodCloudInput)(nil)).Elem(), PodCloud("SECURE"))
 	pulumi.RegisterInputType(reflect.TypeOf((*PodCloudPtrInput)(nil)).Elem(), PodCloud("SECURE"))
 	pulumi.RegisterOutputType(HostKeyCheckingOutput{})
@@ -624,6 +884,10 @@ func init() {
 	pulumi.RegisterOutputType(HostKeyProofPtrOutput{})
 	pulumi.RegisterOutputType(NetworkVolumeTypeOutput{})
 	pulumi.RegisterOutputType(NetworkVolumeTypePtrOutput{})
+	pulumi.RegisterOutputType(OnExpiryOutput{})
+	pulumi.RegisterOutputType(OnExpiryPtrOutput{})
 	pulumi.RegisterOutputType(PodCloudOutput{})
 	pulumi.RegisterOutputType(PodCloudPtrOutput{})
+	pulumi.RegisterOutputType(StopReasonOutput{})
+	pulumi.RegisterOutputType(StopReasonPtrOutput{})
 }

@@ -70,8 +70,12 @@ type SshPod struct {
 	SshConfig pulumi.StringOutput `pulumi:"sshConfig"`
 	// `user@host` for scp/rsync targets.
 	SshTarget pulumi.StringOutput `pulumi:"sshTarget"`
+	// Why the watchdog stopped the pod ("maxLifetime", "idleTimeout" or "maxSpend", read at refresh), else null.
+	StopReason StopReasonPtrOutput `pulumi:"stopReason"`
 	// USD per month the pod costs while stopped (its volume disk at $0.20/GB/month; a network volume is billed to the volume).
 	StoppedStorageCostPerMonth pulumi.Float64Output `pulumi:"stoppedStorageCostPerMonth"`
+	// When the pod's watchdog stops it (ISO time): its start plus `maxLifetime`, or the `maxSpend` deadline, whichever comes first; null without either. See docs/watchdog.md.
+	StopsAt pulumi.StringPtrOutput `pulumi:"stopsAt"`
 	// One `ssh -N` command forwarding every HTTP port of `tunnels` at once (or why there is none).
 	TunnelCommand pulumi.StringOutput `pulumi:"tunnelCommand"`
 	// For each HTTP port in `ports` (e.g. `"8888/http"` for Jupyter), keyed by the port: an `ssh -N -L <local>:localhost:<port>` command over the pinned direct path, so the service is at `http://localhost:<local>` without Runpod's public HTTP proxy (which times out requests at about 100 s). Or the reason there is none.
@@ -140,6 +144,8 @@ type sshPodArgs struct {
 	HostKeyChecking *HostKeyChecking `pulumi:"hostKeyChecking"`
 	// Path of the private key the output commands use (`-i`). Default: the file the key is written to, so the commands work as they are on the machine that ran `pulumi up`: `privateKeyFile` (SshPod's own key), the shared `sshKey`'s `privateKeyFile`, or `~/.ssh/id_ed25519` for a public key you brought. Set it (without `privateKeyFile`) to provide the file yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > key && chmod 600 key` with `identityFile: "key"`; SshPod's own key is then not written. Changing it changes the outputs, and whether SshPod's own key is written.
 	IdentityFile *string `pulumi:"identityFile"`
+	// Stop the pod after this long with no SSH session and every GPU under 5% utilisation, e.g. `"30m"` (1m to 7d). Enforced by the same watchdog. Default: no idle stop. Updates in place (as `maxLifetime`).
+	IdleTimeout *string `pulumi:"idleTimeout"`
 	// Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
 	Image *string `pulumi:"image"`
 	// A password for the image's Jupyter (set as `JUPYTER_PASSWORD`, which Runpod's images read), returned as the secret output `jupyterPassword`. Pass a secret (`config.requireSecret(...)`); Runpod still returns env to anyone with the API key. Default: none (a `JUPYTER_PASSWORD` in `env` is returned the same way). Changing it resets the container.
@@ -150,12 +156,18 @@ type sshPodArgs struct {
 	KnownHostsFile *string `pulumi:"knownHostsFile"`
 	// Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
 	MaxCostPerHour *float64 `pulumi:"maxCostPerHour"`
+	// Stop the pod this long after its start: a duration with a unit, e.g. `"2h"`, `"90m"`, `"1h30m"` (s, m, h, d; 1m to 30d). Enforced inside the pod by a watchdog (docs/watchdog.md) that calls the API with the pod's own key, so it fires with no laptop or Pulumi running. Counted from when `pulumi up` created or started the pod; a container restart does not reset it. Default: no limit. Updates in place (the watchdog's env variable: the container restarts; adding the first limit also sets the start command).
+	MaxLifetime *string `pulumi:"maxLifetime"`
+	// Stop the pod once it has run for this many US dollars at its cost per hour (`costPerHr`): the watchdog turns the budget into a deadline (`stopsAt`), counted like `maxLifetime`. Default: no spend limit. Updates in place.
+	MaxSpend *float64 `pulumi:"maxSpend"`
 	// Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
 	Mounts *PodMounts `pulumi:"mounts"`
 	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
 	Name *string `pulumi:"name"`
 	// A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
 	NetworkVolume *PodNetworkVolume `pulumi:"networkVolume"`
+	// What the watchdog does at a limit: "stop" (default; the GPU is released, the volume and the pod are kept: nothing is lost) or "terminate" (the pod is deleted with its disk: nothing keeps billing). Updates in place.
+	OnExpiry *OnExpiry `pulumi:"onExpiry"`
 	// Also allow password login for root with a generated password (secret output `password`). Less safe than keys; needs the direct path (public IP). Default false. Turning it on resets the container; turning it off replaces the pod (its start command is removed, and the API cannot give the image its own back).
 	PasswordLogin *bool `pulumi:"passwordLogin"`
 	// Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
@@ -224,6 +236,8 @@ type SshPodArgs struct {
 	HostKeyChecking *HostKeyChecking
 	// Path of the private key the output commands use (`-i`). Default: the file the key is written to, so the commands work as they are on the machine that ran `pulumi up`: `privateKeyFile` (SshPod's own key), the shared `sshKey`'s `privateKeyFile`, or `~/.ssh/id_ed25519` for a public key you brought. Set it (without `privateKeyFile`) to provide the file yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > key && chmod 600 key` with `identityFile: "key"`; SshPod's own key is then not written. Changing it changes the outputs, and whether SshPod's own key is written.
 	IdentityFile *string
+	// Stop the pod after this long with no SSH session and every GPU under 5% utilisation, e.g. `"30m"` (1m to 7d). Enforced by the same watchdog. Default: no idle stop. Updates in place (as `maxLifetime`).
+	IdleTimeout pulumi.StringPtrInput
 	// Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
 	Image pulumi.StringPtrInput
 	// A password for the image's Jupyter (set as `JUPYTER_PASSWORD`, which Runpod's images read), returned as the secret output `jupyterPassword`. Pass a secret (`config.requireSecret(...)`); Runpod still returns env to anyone with the API key. Default: none (a `JUPYTER_PASSWORD` in `env` is returned the same way). Changing it resets the container.
@@ -234,12 +248,18 @@ type SshPodArgs struct {
 	KnownHostsFile *string
 	// Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
 	MaxCostPerHour pulumi.Float64PtrInput
+	// Stop the pod this long after its start: a duration with a unit, e.g. `"2h"`, `"90m"`, `"1h30m"` (s, m, h, d; 1m to 30d). Enforced inside the pod by a watchdog (docs/watchdog.md) that calls the API with the pod's own key, so it fires with no laptop or Pulumi running. Counted from when `pulumi up` created or started the pod; a container restart does not reset it. Default: no limit. Updates in place (the watchdog's env variable: the container restarts; adding the first limit also sets the start command).
+	MaxLifetime pulumi.StringPtrInput
+	// Stop the pod once it has run for this many US dollars at its cost per hour (`costPerHr`): the watchdog turns the budget into a deadline (`stopsAt`), counted like `maxLifetime`. Default: no spend limit. Updates in place.
+	MaxSpend pulumi.Float64PtrInput
 	// Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
 	Mounts PodMountsPtrInput
 	// The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
 	Name pulumi.StringPtrInput
 	// A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
 	NetworkVolume PodNetworkVolumePtrInput
+	// What the watchdog does at a limit: "stop" (default; the GPU is released, the volume and the pod are kept: nothing is lost) or "terminate" (the pod is deleted with its disk: nothing keeps billing). Updates in place.
+	OnExpiry OnExpiryPtrInput
 	// Also allow password login for root with a generated password (secret output `password`). Less safe than keys; needs the direct path (public IP). Default false. Turning it on resets the container; turning it off replaces the pod (its start command is removed, and the API cannot give the image its own back).
 	PasswordLogin *bool
 	// Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
@@ -436,9 +456,19 @@ func (o SshPodOutput) SshTarget() pulumi.StringOutput {
 	return o.ApplyT(func(v *SshPod) pulumi.StringOutput { return v.SshTarget }).(pulumi.StringOutput)
 }
 
+// Why the watchdog stopped the pod ("maxLifetime", "idleTimeout" or "maxSpend", read at refresh), else null.
+func (o SshPodOutput) StopReason() StopReasonPtrOutput {
+	return o.ApplyT(func(v *SshPod) StopReasonPtrOutput { return v.StopReason }).(StopReasonPtrOutput)
+}
+
 // USD per month the pod costs while stopped (its volume disk at $0.20/GB/month; a network volume is billed to the volume).
 func (o SshPodOutput) StoppedStorageCostPerMonth() pulumi.Float64Output {
 	return o.ApplyT(func(v *SshPod) pulumi.Float64Output { return v.StoppedStorageCostPerMonth }).(pulumi.Float64Output)
+}
+
+// When the pod's watchdog stops it (ISO time): its start plus `maxLifetime`, or the `maxSpend` deadline, whichever comes first; null without either. See docs/watchdog.md.
+func (o SshPodOutput) StopsAt() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *SshPod) pulumi.StringPtrOutput { return v.StopsAt }).(pulumi.StringPtrOutput)
 }
 
 // One `ssh -N` command forwarding every HTTP port of `tunnels` at once (or why there is none).

@@ -10,8 +10,10 @@ __all__ = [
     'HostKeyChecking',
     'HostKeyProof',
     'NetworkVolumeType',
+    'OnExpiry',
     'PodCloud',
     'SshdMode',
+    'StopReason',
 ]
 
 
@@ -44,6 +46,15 @@ class NetworkVolumeType(_builtins.str, Enum):
     HIGH_PERFORMANCE = "HIGH_PERFORMANCE"
 
 
+@pulumi.type_token("runpod-ssh:index:OnExpiry")
+class OnExpiry(_builtins.str, Enum):
+    """
+    The values of PodArgs.onExpiry.
+    """
+    STOP = "stop"
+    TERMINATE = "terminate"
+
+
 @pulumi.type_token("runpod-ssh:index:PodCloud")
 class PodCloud(_builtins.str, Enum):
     """
@@ -60,3 +71,13 @@ class SshdMode(_builtins.str, Enum):
     """
     IMAGE = "image"
     BOOTSTRAP = "bootstrap"
+
+
+@pulumi.type_token("runpod-ssh:index:StopReason")
+class StopReason(_builtins.str, Enum):
+    """
+    The values of Pod.stopReason.
+    """
+    MAXLIFETIME = "maxLifetime"
+    IDLETIMEOUT = "idleTimeout"
+    MAXSPEND = "maxSpend"

@@ -34,12 +34,16 @@ class PodArgs:
                  global_networking: pulumi.Input[Optional[_builtins.bool]] = None,
                  gpu: pulumi.Input[Optional['PodGpuArgs']] = None,
                  host_key_checking: pulumi.Input[Optional['HostKeyChecking']] = None,
+                 idle_timeout: pulumi.Input[Optional[_builtins.str]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_cost_per_hour: pulumi.Input[Optional[_builtins.float]] = None,
+                 max_lifetime: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_spend: pulumi.Input[Optional[_builtins.float]] = None,
                  mounts: pulumi.Input[Optional['PodMountsArgs']] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  network_volume: pulumi.Input[Optional['PodNetworkVolumeArgs']] = None,
+                 on_expiry: pulumi.Input[Optional['OnExpiry']] = None,
                  ports: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  readiness_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  recreate_on_resume: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -66,12 +70,16 @@ class PodArgs:
         :param pulumi.Input[_builtins.bool] global_networking: Private networking across data centers (NVIDIA GPUs only). Default false. Updates in place (removing it sets false); applies on the next start.
         :param pulumi.Input['PodGpuArgs'] gpu: GPU pod: the GPU type(s) and count. Exactly one of `gpu` and `cpu`. Replaces.
         :param pulumi.Input['HostKeyChecking'] host_key_checking: How the commands built on this pod check its host key (SshPod passes its own). "pinned" (default): the pod is ready only once its host key was read (and, when its start script prints fingerprints, proven by its log over the API); the wait fails at the readiness deadline otherwise, never falling back. Any other value lets a pod whose key cannot be read be ready without one, with a WARNING. No API call on change.
+        :param pulumi.Input[_builtins.str] idle_timeout: Stop the pod after this long with no SSH session and every GPU under 5% utilisation, e.g. `"30m"` (1m to 7d). Enforced by the same watchdog. Default: no idle stop. Updates in place (as `maxLifetime`).
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
         :param pulumi.Input[_builtins.float] max_cost_per_hour: Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
+        :param pulumi.Input[_builtins.str] max_lifetime: Stop the pod this long after its start: a duration with a unit, e.g. `"2h"`, `"90m"`, `"1h30m"` (s, m, h, d; 1m to 30d). Enforced inside the pod by a watchdog (docs/watchdog.md) that calls the API with the pod's own key, so it fires with no laptop or Pulumi running. Counted from when `pulumi up` created or started the pod; a container restart does not reset it. Default: no limit. Updates in place (the watchdog's env variable: the container restarts; adding the first limit also sets the start command).
+        :param pulumi.Input[_builtins.float] max_spend: Stop the pod once it has run for this many US dollars at its cost per hour (`costPerHr`): the watchdog turns the budget into a deadline (`stopsAt`), counted like `maxLifetime`. Default: no spend limit. Updates in place.
         :param pulumi.Input['PodMountsArgs'] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
         :param pulumi.Input[_builtins.str] name: The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
         :param pulumi.Input['PodNetworkVolumeArgs'] network_volume: A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
+        :param pulumi.Input['OnExpiry'] on_expiry: What the watchdog does at a limit: "stop" (default; the GPU is released, the volume and the pod are kept: nothing is lost) or "terminate" (the pod is deleted with its disk: nothing keeps billing). Updates in place.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ports: Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
         :param pulumi.Input[_builtins.int] readiness_timeout_seconds: How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change.
         :param pulumi.Input[_builtins.bool] recreate_on_resume: With `networkVolume`: resuming a paused pod (`running` back to true) replaces it with a new pod on the volume instead of starting the old one, which can come back with zero GPUs when its host has none free. Default false: the old pod is started, and if it comes back with zero GPUs, `up` stops it again and says what to do. No API call on change.
@@ -109,18 +117,26 @@ class PodArgs:
             pulumi.set(__self__, "gpu", gpu)
         if host_key_checking is not None:
             pulumi.set(__self__, "host_key_checking", host_key_checking)
+        if idle_timeout is not None:
+            pulumi.set(__self__, "idle_timeout", idle_timeout)
         if image is not None:
             pulumi.set(__self__, "image", image)
         if keep_on_failure is not None:
             pulumi.set(__self__, "keep_on_failure", keep_on_failure)
         if max_cost_per_hour is not None:
             pulumi.set(__self__, "max_cost_per_hour", max_cost_per_hour)
+        if max_lifetime is not None:
+            pulumi.set(__self__, "max_lifetime", max_lifetime)
+        if max_spend is not None:
+            pulumi.set(__self__, "max_spend", max_spend)
         if mounts is not None:
             pulumi.set(__self__, "mounts", mounts)
         if name is not None:
             pulumi.set(__self__, "name", name)
         if network_volume is not None:
             pulumi.set(__self__, "network_volume", network_volume)
+        if on_expiry is not None:
+            pulumi.set(__self__, "on_expiry", on_expiry)
         if ports is not None:
             pulumi.set(__self__, "ports", ports)
         if readiness_timeout_seconds is not None:
@@ -299,6 +315,18 @@ class PodArgs:
         pulumi.set(self, "host_key_checking", value)
 
     @_builtins.property
+    @pulumi.getter(name="idleTimeout")
+    def idle_timeout(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Stop the pod after this long with no SSH session and every GPU under 5% utilisation, e.g. `"30m"` (1m to 7d). Enforced by the same watchdog. Default: no idle stop. Updates in place (as `maxLifetime`).
+        """
+        return pulumi.get(self, "idle_timeout")
+
+    @idle_timeout.setter
+    def idle_timeout(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "idle_timeout", value)
+
+    @_builtins.property
     @pulumi.getter
     def image(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -335,6 +363,30 @@ class PodArgs:
         pulumi.set(self, "max_cost_per_hour", value)
 
     @_builtins.property
+    @pulumi.getter(name="maxLifetime")
+    def max_lifetime(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Stop the pod this long after its start: a duration with a unit, e.g. `"2h"`, `"90m"`, `"1h30m"` (s, m, h, d; 1m to 30d). Enforced inside the pod by a watchdog (docs/watchdog.md) that calls the API with the pod's own key, so it fires with no laptop or Pulumi running. Counted from when `pulumi up` created or started the pod; a container restart does not reset it. Default: no limit. Updates in place (the watchdog's env variable: the container restarts; adding the first limit also sets the start command).
+        """
+        return pulumi.get(self, "max_lifetime")
+
+    @max_lifetime.setter
+    def max_lifetime(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "max_lifetime", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxSpend")
+    def max_spend(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        Stop the pod once it has run for this many US dollars at its cost per hour (`costPerHr`): the watchdog turns the budget into a deadline (`stopsAt`), counted like `maxLifetime`. Default: no spend limit. Updates in place.
+        """
+        return pulumi.get(self, "max_spend")
+
+    @max_spend.setter
+    def max_spend(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "max_spend", value)
+
+    @_builtins.property
     @pulumi.getter
     def mounts(self) -> pulumi.Input[Optional['PodMountsArgs']]:
         """
@@ -369,6 +421,18 @@ class PodArgs:
     @network_volume.setter
     def network_volume(self, value: pulumi.Input[Optional['PodNetworkVolumeArgs']]):
         pulumi.set(self, "network_volume", value)
+
+    @_builtins.property
+    @pulumi.getter(name="onExpiry")
+    def on_expiry(self) -> pulumi.Input[Optional['OnExpiry']]:
+        """
+        What the watchdog does at a limit: "stop" (default; the GPU is released, the volume and the pod are kept: nothing is lost) or "terminate" (the pod is deleted with its disk: nothing keeps billing). Updates in place.
+        """
+        return pulumi.get(self, "on_expiry")
+
+    @on_expiry.setter
+    def on_expiry(self, value: pulumi.Input[Optional['OnExpiry']]):
+        pulumi.set(self, "on_expiry", value)
 
     @_builtins.property
     @pulumi.getter
@@ -510,12 +574,16 @@ class Pod(pulumi.CustomResource):
                  global_networking: pulumi.Input[Optional[_builtins.bool]] = None,
                  gpu: pulumi.Input[Optional[Union['PodGpuArgs', 'PodGpuArgsDict']]] = None,
                  host_key_checking: pulumi.Input[Optional['HostKeyChecking']] = None,
+                 idle_timeout: pulumi.Input[Optional[_builtins.str]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_cost_per_hour: pulumi.Input[Optional[_builtins.float]] = None,
+                 max_lifetime: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_spend: pulumi.Input[Optional[_builtins.float]] = None,
                  mounts: pulumi.Input[Optional[Union['PodMountsArgs', 'PodMountsArgsDict']]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  network_volume: pulumi.Input[Optional[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']]] = None,
+                 on_expiry: pulumi.Input[Optional['OnExpiry']] = None,
                  ports: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  readiness_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  recreate_on_resume: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -545,12 +613,16 @@ class Pod(pulumi.CustomResource):
         :param pulumi.Input[_builtins.bool] global_networking: Private networking across data centers (NVIDIA GPUs only). Default false. Updates in place (removing it sets false); applies on the next start.
         :param pulumi.Input[Union['PodGpuArgs', 'PodGpuArgsDict']] gpu: GPU pod: the GPU type(s) and count. Exactly one of `gpu` and `cpu`. Replaces.
         :param pulumi.Input['HostKeyChecking'] host_key_checking: How the commands built on this pod check its host key (SshPod passes its own). "pinned" (default): the pod is ready only once its host key was read (and, when its start script prints fingerprints, proven by its log over the API); the wait fails at the readiness deadline otherwise, never falling back. Any other value lets a pod whose key cannot be read be ready without one, with a WARNING. No API call on change.
+        :param pulumi.Input[_builtins.str] idle_timeout: Stop the pod after this long with no SSH session and every GPU under 5% utilisation, e.g. `"30m"` (1m to 7d). Enforced by the same watchdog. Default: no idle stop. Updates in place (as `maxLifetime`).
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
         :param pulumi.Input[_builtins.float] max_cost_per_hour: Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
+        :param pulumi.Input[_builtins.str] max_lifetime: Stop the pod this long after its start: a duration with a unit, e.g. `"2h"`, `"90m"`, `"1h30m"` (s, m, h, d; 1m to 30d). Enforced inside the pod by a watchdog (docs/watchdog.md) that calls the API with the pod's own key, so it fires with no laptop or Pulumi running. Counted from when `pulumi up` created or started the pod; a container restart does not reset it. Default: no limit. Updates in place (the watchdog's env variable: the container restarts; adding the first limit also sets the start command).
+        :param pulumi.Input[_builtins.float] max_spend: Stop the pod once it has run for this many US dollars at its cost per hour (`costPerHr`): the watchdog turns the budget into a deadline (`stopsAt`), counted like `maxLifetime`. Default: no spend limit. Updates in place.
         :param pulumi.Input[Union['PodMountsArgs', 'PodMountsArgsDict']] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
         :param pulumi.Input[_builtins.str] name: The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
         :param pulumi.Input[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']] network_volume: A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
+        :param pulumi.Input['OnExpiry'] on_expiry: What the watchdog does at a limit: "stop" (default; the GPU is released, the volume and the pod are kept: nothing is lost) or "terminate" (the pod is deleted with its disk: nothing keeps billing). Updates in place.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ports: Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
         :param pulumi.Input[_builtins.int] readiness_timeout_seconds: How long to wait for the pod to accept SSH, in seconds. Default 900 (15 minutes). No API call on change.
         :param pulumi.Input[_builtins.bool] recreate_on_resume: With `networkVolume`: resuming a paused pod (`running` back to true) replaces it with a new pod on the volume instead of starting the old one, which can come back with zero GPUs when its host has none free. Default false: the old pod is started, and if it comes back with zero GPUs, `up` stops it again and says what to do. No API call on change.
@@ -599,12 +671,16 @@ class Pod(pulumi.CustomResource):
                  global_networking: pulumi.Input[Optional[_builtins.bool]] = None,
                  gpu: pulumi.Input[Optional[Union['PodGpuArgs', 'PodGpuArgsDict']]] = None,
                  host_key_checking: pulumi.Input[Optional['HostKeyChecking']] = None,
+                 idle_timeout: pulumi.Input[Optional[_builtins.str]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  max_cost_per_hour: pulumi.Input[Optional[_builtins.float]] = None,
+                 max_lifetime: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_spend: pulumi.Input[Optional[_builtins.float]] = None,
                  mounts: pulumi.Input[Optional[Union['PodMountsArgs', 'PodMountsArgsDict']]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  network_volume: pulumi.Input[Optional[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']]] = None,
+                 on_expiry: pulumi.Input[Optional['OnExpiry']] = None,
                  ports: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  readiness_timeout_seconds: pulumi.Input[Optional[_builtins.int]] = None,
                  recreate_on_resume: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -637,12 +713,16 @@ class Pod(pulumi.CustomResource):
             __props__.__dict__["global_networking"] = global_networking
             __props__.__dict__["gpu"] = gpu
             __props__.__dict__["host_key_checking"] = host_key_checking
+            __props__.__dict__["idle_timeout"] = idle_timeout
             __props__.__dict__["image"] = image
             __props__.__dict__["keep_on_failure"] = keep_on_failure
             __props__.__dict__["max_cost_per_hour"] = max_cost_per_hour
+            __props__.__dict__["max_lifetime"] = max_lifetime
+            __props__.__dict__["max_spend"] = max_spend
             __props__.__dict__["mounts"] = mounts
             __props__.__dict__["name"] = name
             __props__.__dict__["network_volume"] = network_volume
+            __props__.__dict__["on_expiry"] = on_expiry
             __props__.__dict__["ports"] = ports
             __props__.__dict__["readiness_timeout_seconds"] = readiness_timeout_seconds
             __props__.__dict__["recreate_on_resume"] = recreate_on_resume
@@ -669,7 +749,9 @@ class Pod(pulumi.CustomResource):
             __props__.__dict__["ssh_port"] = None
             __props__.__dict__["ssh_user"] = None
             __props__.__dict__["status"] = None
+            __props__.__dict__["stop_reason"] = None
             __props__.__dict__["stopped_storage_cost_per_month"] = None
+            __props__.__dict__["stops_at"] = None
         super(Pod, __self__).__init__(
             'runpod-ssh:index:Pod',
             resource_name,
@@ -710,7 +792,9 @@ class Pod(pulumi.CustomResource):
         __props__.__dict__["ssh_port"] = None
         __props__.__dict__["ssh_user"] = None
         __props__.__dict__["status"] = None
+        __props__.__dict__["stop_reason"] = None
         __props__.__dict__["stopped_storage_cost_per_month"] = None
+        __props__.__dict__["stops_at"] = None
         return Pod(resource_name, opts=opts, __props__=__props__)
 
     @staticmethod
@@ -864,10 +948,26 @@ class Pod(pulumi.CustomResource):
         return pulumi.get(self, "status")
 
     @_builtins.property
+    @pulumi.getter(name="stopReason")
+    def stop_reason(self) -> pulumi.Output[Optional['StopReason']]:
+        """
+        Why the watchdog stopped the pod, as `pulumi refresh` read it from the pod's log: "maxLifetime", "idleTimeout" or "maxSpend"; else null.
+        """
+        return pulumi.get(self, "stop_reason")
+
+    @_builtins.property
     @pulumi.getter(name="stoppedStorageCostPerMonth")
     def stopped_storage_cost_per_month(self) -> pulumi.Output[_builtins.float]:
         """
         USD per month the pod costs while stopped: its volume disk at $0.20/GB/month (a network volume is billed to the volume).
         """
         return pulumi.get(self, "stopped_storage_cost_per_month")
+
+    @_builtins.property
+    @pulumi.getter(name="stopsAt")
+    def stops_at(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        When the watchdog stops the pod (ISO time): its start plus `maxLifetime`, or the `maxSpend` deadline, whichever comes first; null without either (`idleTimeout` alone has no fixed time).
+        """
+        return pulumi.get(self, "stops_at")
 

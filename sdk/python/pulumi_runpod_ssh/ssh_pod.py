@@ -39,14 +39,18 @@ class SshPodArgs:
                  host_alias: Optional[_builtins.str] = None,
                  host_key_checking: Optional['HostKeyChecking'] = None,
                  identity_file: Optional[_builtins.str] = None,
+                 idle_timeout: pulumi.Input[Optional[_builtins.str]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  jupyter_password: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  known_hosts_file: Optional[_builtins.str] = None,
                  max_cost_per_hour: pulumi.Input[Optional[_builtins.float]] = None,
+                 max_lifetime: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_spend: pulumi.Input[Optional[_builtins.float]] = None,
                  mounts: pulumi.Input[Optional['PodMountsArgs']] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  network_volume: pulumi.Input[Optional['PodNetworkVolumeArgs']] = None,
+                 on_expiry: pulumi.Input[Optional['OnExpiry']] = None,
                  password_login: Optional[_builtins.bool] = None,
                  ports: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  private_key_file: Optional[_builtins.str] = None,
@@ -82,14 +86,18 @@ class SshPodArgs:
         :param _builtins.str host_alias: The `Host` name in `sshConfig`. Default `<name>`.
         :param 'HostKeyChecking' host_key_checking: Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven. "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
         :param _builtins.str identity_file: Path of the private key the output commands use (`-i`). Default: the file the key is written to, so the commands work as they are on the machine that ran `pulumi up`: `privateKeyFile` (SshPod's own key), the shared `sshKey`'s `privateKeyFile`, or `~/.ssh/id_ed25519` for a public key you brought. Set it (without `privateKeyFile`) to provide the file yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > key && chmod 600 key` with `identityFile: "key"`; SshPod's own key is then not written. Changing it changes the outputs, and whether SshPod's own key is written.
+        :param pulumi.Input[_builtins.str] idle_timeout: Stop the pod after this long with no SSH session and every GPU under 5% utilisation, e.g. `"30m"` (1m to 7d). Enforced by the same watchdog. Default: no idle stop. Updates in place (as `maxLifetime`).
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
         :param pulumi.Input[_builtins.str] jupyter_password: A password for the image's Jupyter (set as `JUPYTER_PASSWORD`, which Runpod's images read), returned as the secret output `jupyterPassword`. Pass a secret (`config.requireSecret(...)`); Runpod still returns env to anyone with the API key. Default: none (a `JUPYTER_PASSWORD` in `env` is returned the same way). Changing it resets the container.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
         :param _builtins.str known_hosts_file: Known-hosts file the "accept-new" and "strict" commands use. Default `known_hosts_runpod_<podId>` next to `identityFile`. "pinned" commands use no file. Changes outputs only.
         :param pulumi.Input[_builtins.float] max_cost_per_hour: Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
+        :param pulumi.Input[_builtins.str] max_lifetime: Stop the pod this long after its start: a duration with a unit, e.g. `"2h"`, `"90m"`, `"1h30m"` (s, m, h, d; 1m to 30d). Enforced inside the pod by a watchdog (docs/watchdog.md) that calls the API with the pod's own key, so it fires with no laptop or Pulumi running. Counted from when `pulumi up` created or started the pod; a container restart does not reset it. Default: no limit. Updates in place (the watchdog's env variable: the container restarts; adding the first limit also sets the start command).
+        :param pulumi.Input[_builtins.float] max_spend: Stop the pod once it has run for this many US dollars at its cost per hour (`costPerHr`): the watchdog turns the budget into a deadline (`stopsAt`), counted like `maxLifetime`. Default: no spend limit. Updates in place.
         :param pulumi.Input['PodMountsArgs'] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
         :param pulumi.Input[_builtins.str] name: The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
         :param pulumi.Input['PodNetworkVolumeArgs'] network_volume: A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
+        :param pulumi.Input['OnExpiry'] on_expiry: What the watchdog does at a limit: "stop" (default; the GPU is released, the volume and the pod are kept: nothing is lost) or "terminate" (the pod is deleted with its disk: nothing keeps billing). Updates in place.
         :param _builtins.bool password_login: Also allow password login for root with a generated password (secret output `password`). Less safe than keys; needs the direct path (public IP). Default false. Turning it on resets the container; turning it off replaces the pod (its start command is removed, and the API cannot give the image its own back).
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ports: Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
         :param _builtins.str private_key_file: Where SshPod's own generated private key is written at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded), on the machine that runs it, and removed on destroy. Default `~/.ssh/runpod-<project>-<stack>-<name>`, unless `identityFile` is set (then nothing is written). A file there that holds another key is never overwritten (`pulumi up` fails and says so). Only when SshPod creates its own key; for a shared `sshKey`, set `privateKeyFile` on the `SshKey`. Changing it moves the file.
@@ -139,6 +147,8 @@ class SshPodArgs:
             pulumi.set(__self__, "host_key_checking", host_key_checking)
         if identity_file is not None:
             pulumi.set(__self__, "identity_file", identity_file)
+        if idle_timeout is not None:
+            pulumi.set(__self__, "idle_timeout", idle_timeout)
         if image is not None:
             pulumi.set(__self__, "image", image)
         if jupyter_password is not None:
@@ -149,12 +159,18 @@ class SshPodArgs:
             pulumi.set(__self__, "known_hosts_file", known_hosts_file)
         if max_cost_per_hour is not None:
             pulumi.set(__self__, "max_cost_per_hour", max_cost_per_hour)
+        if max_lifetime is not None:
+            pulumi.set(__self__, "max_lifetime", max_lifetime)
+        if max_spend is not None:
+            pulumi.set(__self__, "max_spend", max_spend)
         if mounts is not None:
             pulumi.set(__self__, "mounts", mounts)
         if name is not None:
             pulumi.set(__self__, "name", name)
         if network_volume is not None:
             pulumi.set(__self__, "network_volume", network_volume)
+        if on_expiry is not None:
+            pulumi.set(__self__, "on_expiry", on_expiry)
         if password_login is not None:
             pulumi.set(__self__, "password_login", password_login)
         if ports is not None:
@@ -381,6 +397,18 @@ class SshPodArgs:
         pulumi.set(self, "identity_file", value)
 
     @_builtins.property
+    @pulumi.getter(name="idleTimeout")
+    def idle_timeout(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Stop the pod after this long with no SSH session and every GPU under 5% utilisation, e.g. `"30m"` (1m to 7d). Enforced by the same watchdog. Default: no idle stop. Updates in place (as `maxLifetime`).
+        """
+        return pulumi.get(self, "idle_timeout")
+
+    @idle_timeout.setter
+    def idle_timeout(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "idle_timeout", value)
+
+    @_builtins.property
     @pulumi.getter
     def image(self) -> pulumi.Input[Optional[_builtins.str]]:
         """
@@ -441,6 +469,30 @@ class SshPodArgs:
         pulumi.set(self, "max_cost_per_hour", value)
 
     @_builtins.property
+    @pulumi.getter(name="maxLifetime")
+    def max_lifetime(self) -> pulumi.Input[Optional[_builtins.str]]:
+        """
+        Stop the pod this long after its start: a duration with a unit, e.g. `"2h"`, `"90m"`, `"1h30m"` (s, m, h, d; 1m to 30d). Enforced inside the pod by a watchdog (docs/watchdog.md) that calls the API with the pod's own key, so it fires with no laptop or Pulumi running. Counted from when `pulumi up` created or started the pod; a container restart does not reset it. Default: no limit. Updates in place (the watchdog's env variable: the container restarts; adding the first limit also sets the start command).
+        """
+        return pulumi.get(self, "max_lifetime")
+
+    @max_lifetime.setter
+    def max_lifetime(self, value: pulumi.Input[Optional[_builtins.str]]):
+        pulumi.set(self, "max_lifetime", value)
+
+    @_builtins.property
+    @pulumi.getter(name="maxSpend")
+    def max_spend(self) -> pulumi.Input[Optional[_builtins.float]]:
+        """
+        Stop the pod once it has run for this many US dollars at its cost per hour (`costPerHr`): the watchdog turns the budget into a deadline (`stopsAt`), counted like `maxLifetime`. Default: no spend limit. Updates in place.
+        """
+        return pulumi.get(self, "max_spend")
+
+    @max_spend.setter
+    def max_spend(self, value: pulumi.Input[Optional[_builtins.float]]):
+        pulumi.set(self, "max_spend", value)
+
+    @_builtins.property
     @pulumi.getter
     def mounts(self) -> pulumi.Input[Optional['PodMountsArgs']]:
         """
@@ -475,6 +527,18 @@ class SshPodArgs:
     @network_volume.setter
     def network_volume(self, value: pulumi.Input[Optional['PodNetworkVolumeArgs']]):
         pulumi.set(self, "network_volume", value)
+
+    @_builtins.property
+    @pulumi.getter(name="onExpiry")
+    def on_expiry(self) -> pulumi.Input[Optional['OnExpiry']]:
+        """
+        What the watchdog does at a limit: "stop" (default; the GPU is released, the volume and the pod are kept: nothing is lost) or "terminate" (the pod is deleted with its disk: nothing keeps billing). Updates in place.
+        """
+        return pulumi.get(self, "on_expiry")
+
+    @on_expiry.setter
+    def on_expiry(self, value: pulumi.Input[Optional['OnExpiry']]):
+        pulumi.set(self, "on_expiry", value)
 
     @_builtins.property
     @pulumi.getter(name="passwordLogin")
@@ -691,14 +755,18 @@ class SshPod(pulumi.ComponentResource):
                  host_alias: Optional[_builtins.str] = None,
                  host_key_checking: Optional['HostKeyChecking'] = None,
                  identity_file: Optional[_builtins.str] = None,
+                 idle_timeout: pulumi.Input[Optional[_builtins.str]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  jupyter_password: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  known_hosts_file: Optional[_builtins.str] = None,
                  max_cost_per_hour: pulumi.Input[Optional[_builtins.float]] = None,
+                 max_lifetime: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_spend: pulumi.Input[Optional[_builtins.float]] = None,
                  mounts: pulumi.Input[Optional[Union['PodMountsArgs', 'PodMountsArgsDict']]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  network_volume: pulumi.Input[Optional[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']]] = None,
+                 on_expiry: pulumi.Input[Optional['OnExpiry']] = None,
                  password_login: Optional[_builtins.bool] = None,
                  ports: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  private_key_file: Optional[_builtins.str] = None,
@@ -742,14 +810,18 @@ class SshPod(pulumi.ComponentResource):
         :param _builtins.str host_alias: The `Host` name in `sshConfig`. Default `<name>`.
         :param 'HostKeyChecking' host_key_checking: Host-key checking in the commands. "pinned" (default): only the host key `pulumi up` read from the pod is accepted, from the very first connection, with nothing to set up (the key travels in the command as `-o KnownHostsCommand=/bin/echo <knownHostsLine>`, which needs OpenSSH 8.5 or later); `pulumi up` fails rather than pin nothing when the key cannot be read, and only `waitForSsh: false` (an explicit opt-out, with a warning) makes these commands trust on first use instead. See `hostKeyProof` for how the key is proven. "accept-new": trust on first use, with a per-pod known-hosts file. "strict": the key must already be in that file (for clients older than 8.5: append `knownHostsLine` to it). "off": no checking (an explicit, less safe choice). Changes outputs only.
         :param _builtins.str identity_file: Path of the private key the output commands use (`-i`). Default: the file the key is written to, so the commands work as they are on the machine that ran `pulumi up`: `privateKeyFile` (SshPod's own key), the shared `sshKey`'s `privateKeyFile`, or `~/.ssh/id_ed25519` for a public key you brought. Set it (without `privateKeyFile`) to provide the file yourself, e.g. on another machine: `pulumi stack output --show-secrets privateKeyOpenssh > key && chmod 600 key` with `identityFile: "key"`; SshPod's own key is then not written. Changing it changes the outputs, and whether SshPod's own key is written.
+        :param pulumi.Input[_builtins.str] idle_timeout: Stop the pod after this long with no SSH session and every GPU under 5% utilisation, e.g. `"30m"` (1m to 7d). Enforced by the same watchdog. Default: no idle stop. Updates in place (as `maxLifetime`).
         :param pulumi.Input[_builtins.str] image: Container image, a Docker reference such as `"runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404"` or `"ghcr.io/org/image:tag"` (checked at preview). Required unless `templateId` is set. Updating it resets the container (new SSH port); removing it (to get the template's) replaces the pod.
         :param pulumi.Input[_builtins.str] jupyter_password: A password for the image's Jupyter (set as `JUPYTER_PASSWORD`, which Runpod's images read), returned as the secret output `jupyterPassword`. Pass a secret (`config.requireSecret(...)`); Runpod still returns env to anyone with the API key. Default: none (a `JUPYTER_PASSWORD` in `env` is returned the same way). Changing it resets the container.
         :param pulumi.Input[_builtins.bool] keep_on_failure: Keep a pod that failed to become ready (for debugging) instead of terminating it. It keeps billing until destroyed. Default false. No API call on change.
         :param _builtins.str known_hosts_file: Known-hosts file the "accept-new" and "strict" commands use. Default `known_hosts_runpod_<podId>` next to `identityFile`. "pinned" commands use no file. Changes outputs only.
         :param pulumi.Input[_builtins.float] max_cost_per_hour: Budget guardrail, in USD per hour for the whole pod (e.g. `1.5`). At create, GPU candidates whose catalog list price × `gpu.count` (on the chosen `cloud`) is above it are skipped, each with a note; when none is left, `pulumi up` fails with every candidate's price and nothing is created. GPU pods only. Default: no limit. No API call on change (it applies at the next create).
+        :param pulumi.Input[_builtins.str] max_lifetime: Stop the pod this long after its start: a duration with a unit, e.g. `"2h"`, `"90m"`, `"1h30m"` (s, m, h, d; 1m to 30d). Enforced inside the pod by a watchdog (docs/watchdog.md) that calls the API with the pod's own key, so it fires with no laptop or Pulumi running. Counted from when `pulumi up` created or started the pod; a container restart does not reset it. Default: no limit. Updates in place (the watchdog's env variable: the container restarts; adding the first limit also sets the start command).
+        :param pulumi.Input[_builtins.float] max_spend: Stop the pod once it has run for this many US dollars at its cost per hour (`costPerHr`): the watchdog turns the budget into a deadline (`stopsAt`), counted like `maxLifetime`. Default: no spend limit. Updates in place.
         :param pulumi.Input[Union['PodMountsArgs', 'PodMountsArgsDict']] mounts: Storage mounts: `persistent` or one `network` volume. Default: none. Size and path changes update in place (the container resets); changing the kind of mount, or the network volume, replaces the pod.
         :param pulumi.Input[_builtins.str] name: The pod's name on Runpod (at most 128 characters). Default `<project>-<stack>-<resource name>`, which is also how you find a pod of this stack in the Runpod console; a longer default keeps its first 119 characters and ends with `-` and 8 hex digits of a hash of the whole. Updates in place.
         :param pulumi.Input[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']] network_volume: A network volume, attached when the pod is created at `path` (default `/workspace`): data there outlives the pod, through replacements (a new GPU type or image) and pauses. Attaching one pins the pod to the volume's data center and to Secure Cloud (`cloud: "COMMUNITY"`, `mounts`, or `dataCenterIds` without that data center are refused at preview). Default: none. Changing it replaces the pod. See docs/placement.md.
+        :param pulumi.Input['OnExpiry'] on_expiry: What the watchdog does at a limit: "stop" (default; the GPU is released, the volume and the pod are kept: nothing is lost) or "terminate" (the pod is deleted with its disk: nothing keeps billing). Updates in place.
         :param _builtins.bool password_login: Also allow password login for root with a generated password (secret output `password`). Less safe than keys; needs the direct path (public IP). Default false. Turning it on resets the container; turning it off replaces the pod (its start command is removed, and the API cannot give the image its own back).
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] ports: Exposed ports, `"N/tcp"` or `"N/http"` (no UDP, at most 10 HTTP). `"22/tcp"` is added when absent. Updating resets the container.
         :param _builtins.str private_key_file: Where SshPod's own generated private key is written at `pulumi up` (mode 0600, in a 0700 directory; `~/` is expanded), on the machine that runs it, and removed on destroy. Default `~/.ssh/runpod-<project>-<stack>-<name>`, unless `identityFile` is set (then nothing is written). A file there that holds another key is never overwritten (`pulumi up` fails and says so). Only when SshPod creates its own key; for a shared `sshKey`, set `privateKeyFile` on the `SshKey`. Changing it moves the file.
@@ -812,14 +884,18 @@ class SshPod(pulumi.ComponentResource):
                  host_alias: Optional[_builtins.str] = None,
                  host_key_checking: Optional['HostKeyChecking'] = None,
                  identity_file: Optional[_builtins.str] = None,
+                 idle_timeout: pulumi.Input[Optional[_builtins.str]] = None,
                  image: pulumi.Input[Optional[_builtins.str]] = None,
                  jupyter_password: pulumi.Input[Optional[_builtins.str]] = None,
                  keep_on_failure: pulumi.Input[Optional[_builtins.bool]] = None,
                  known_hosts_file: Optional[_builtins.str] = None,
                  max_cost_per_hour: pulumi.Input[Optional[_builtins.float]] = None,
+                 max_lifetime: pulumi.Input[Optional[_builtins.str]] = None,
+                 max_spend: pulumi.Input[Optional[_builtins.float]] = None,
                  mounts: pulumi.Input[Optional[Union['PodMountsArgs', 'PodMountsArgsDict']]] = None,
                  name: pulumi.Input[Optional[_builtins.str]] = None,
                  network_volume: pulumi.Input[Optional[Union['PodNetworkVolumeArgs', 'PodNetworkVolumeArgsDict']]] = None,
+                 on_expiry: pulumi.Input[Optional['OnExpiry']] = None,
                  password_login: Optional[_builtins.bool] = None,
                  ports: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  private_key_file: Optional[_builtins.str] = None,
@@ -863,14 +939,18 @@ class SshPod(pulumi.ComponentResource):
             __props__.__dict__["host_alias"] = host_alias
             __props__.__dict__["host_key_checking"] = host_key_checking
             __props__.__dict__["identity_file"] = identity_file
+            __props__.__dict__["idle_timeout"] = idle_timeout
             __props__.__dict__["image"] = image
             __props__.__dict__["jupyter_password"] = None if jupyter_password is None else pulumi.Output.secret(jupyter_password)
             __props__.__dict__["keep_on_failure"] = keep_on_failure
             __props__.__dict__["known_hosts_file"] = known_hosts_file
             __props__.__dict__["max_cost_per_hour"] = max_cost_per_hour
+            __props__.__dict__["max_lifetime"] = max_lifetime
+            __props__.__dict__["max_spend"] = max_spend
             __props__.__dict__["mounts"] = mounts
             __props__.__dict__["name"] = name
             __props__.__dict__["network_volume"] = network_volume
+            __props__.__dict__["on_expiry"] = on_expiry
             __props__.__dict__["password_login"] = password_login
             __props__.__dict__["ports"] = ports
             __props__.__dict__["private_key_file"] = private_key_file
@@ -910,7 +990,9 @@ class SshPod(pulumi.ComponentResource):
             __props__.__dict__["ssh_command"] = None
             __props__.__dict__["ssh_config"] = None
             __props__.__dict__["ssh_target"] = None
+            __props__.__dict__["stop_reason"] = None
             __props__.__dict__["stopped_storage_cost_per_month"] = None
+            __props__.__dict__["stops_at"] = None
             __props__.__dict__["tunnel_command"] = None
             __props__.__dict__["tunnels"] = None
             __props__.__dict__["user"] = None
@@ -1125,12 +1207,28 @@ class SshPod(pulumi.ComponentResource):
         return pulumi.get(self, "ssh_target")
 
     @_builtins.property
+    @pulumi.getter(name="stopReason")
+    def stop_reason(self) -> pulumi.Output[Optional['StopReason']]:
+        """
+        Why the watchdog stopped the pod ("maxLifetime", "idleTimeout" or "maxSpend", read at refresh), else null.
+        """
+        return pulumi.get(self, "stop_reason")
+
+    @_builtins.property
     @pulumi.getter(name="stoppedStorageCostPerMonth")
     def stopped_storage_cost_per_month(self) -> pulumi.Output[_builtins.float]:
         """
         USD per month the pod costs while stopped (its volume disk at $0.20/GB/month; a network volume is billed to the volume).
         """
         return pulumi.get(self, "stopped_storage_cost_per_month")
+
+    @_builtins.property
+    @pulumi.getter(name="stopsAt")
+    def stops_at(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        When the pod's watchdog stops it (ISO time): its start plus `maxLifetime`, or the `maxSpend` deadline, whichever comes first; null without either. See docs/watchdog.md.
+        """
+        return pulumi.get(self, "stops_at")
 
     @_builtins.property
     @pulumi.getter(name="tunnelCommand")
