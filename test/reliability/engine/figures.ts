@@ -157,12 +157,13 @@ export function seededRandom(seed: number): () => number {
 
 export type KilledCommand = "up" | "up with updates" | "refresh" | "destroy";
 
+/** A stack's life: each command starts from the state the one before left (the last leaves it empty again). */
+export const LIFE: KilledCommand[] = ["up", "up with updates", "refresh", "destroy"];
+
 /**
- * The SIGKILL plan: `points` kills cycling through up, up with updates, refresh and destroy (the order a stack's
- * life goes through them, so each starts from the state the last left), each at a random fraction in
+ * The SIGKILL plan: `points` kills cycling through `cycle` (default LIFE), each at a random fraction in
  * [0.05, 0.95) of that command's measured duration.
  */
-export function killPlan(points: number, random: () => number): Array<{ command: KilledCommand; fraction: number }> {
-  const order: KilledCommand[] = ["up", "up with updates", "refresh", "destroy"];
-  return Array.from({ length: points }, (_, i) => ({ command: order[i % order.length], fraction: 0.05 + random() * 0.9 }));
+export function killPlan(points: number, random: () => number, cycle: KilledCommand[] = LIFE): Array<{ command: KilledCommand; fraction: number }> {
+  return Array.from({ length: points }, (_, i) => ({ command: cycle[i % cycle.length], fraction: 0.05 + random() * 0.9 }));
 }

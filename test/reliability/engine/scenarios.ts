@@ -15,6 +15,7 @@ import {
   figuresOf,
   inconsistencies,
   killPlan,
+  LIFE,
   medianAndMax,
   seededRandom,
   ZERO,
@@ -34,6 +35,8 @@ export interface EngineSize {
   /** Names of the fault cases to run (FAULT_CASES). */
   faultCases: string[];
   killPoints: number;
+  /** The commands the kills cycle through (a stack's life: it ends empty). */
+  killCycle: KilledCommand[];
   concurrencyRounds: number;
   /** Pods of each of the two concurrent stacks. */
   concurrencyPods: number;
@@ -55,14 +58,27 @@ const requests = (emulator: RunpodEmulator, ...faults: RequestFault[]) => faults
 
 let stormTimer: NodeJS.Timeout | undefined;
 
-/** A 429 on every API request for `ms` (Retry-After 1 s), as when a quota window is used up by someone else. */
-function storm(emulator: RunpodEmulator, ms: number): void {
+/**
+ * A 429 on every API request (Retry-After 1 s) for `ms` from the first request it refuses, as when somebody
+ * else uses up the account's quota; then `after` arms what comes next.
+ */
+function storm(emulator: RunpodEmulator, ms: number, after?: () => void): void {
   emulator.faults.failNextRequests({ answer: 429, count: Infinity, retryAfterSeconds: 1 });
-  stormTimer = setTimeout(() => emulator.faults.clear(), ms);
+  const seen = emulator.requests.length;
+  const started = () => emulator.requests.length > seen;
+  stormTimer = setInterval(() => {
+    if (!started()) return;
+    clearInterval(stormTimer);
+    stormTimer = setTimeout(() => {
+      emulator.faults.clear();
+      after?.();
+    }, ms);
+  }, 50);
 }
 
-/** Removes every armed fault (and a storm's end timer, so it cannot clear the next phase's faults). */
+/** Removes every armed fault (and a storm's timers, so they cannot clear or arm the next phase's faults). */
 function disarm(emulator: RunpodEmulator): void {
+  clearInterval(stormTimer);
   clearTimeout(stormTimer);
   emulator.faults.clear();
 }
@@ -116,18 +132,15 @@ export const FAULT_CASES: FaultCase[] = [
 export const MIXED_CASE: FaultCase = {
   name: "mixed (small size)",
   arm: {
-    up: (e, s) => {
-      requests(e, { answer: "lost", method: "POST", path: "/v2/pods", count: 1 }, { answer: 503, method: "POST", path: "/v2/pods", count: 1 });
-      storm(e, s.stormMs);
-    },
+    up: (e, s) => storm(e, s.stormMs, () => requests(e, { answer: "lost", method: "POST", path: "/v2/pods", count: 1 }, { answer: 503, method: "POST", path: "/v2/pods", count: 1 })),
     refresh: (e) => requests(e, { answer: 502, method: "GET", path: "/v2/pods/{id}", count: 3 }),
     destroy: (e) => requests(e, { answer: "lost", method: "DELETE", path: "/v2/pods/{id}", count: 1 }, { answer: 503, method: "DELETE", path: "/v2/pods/{id}", count: 1 }),
   },
 };
 
 export const ENGINE_SIZES: Record<"small" | "full", EngineSize> = {
-  small: { name: "small", fleetPods: 4, faultCases: [MIXED_CASE.name], killPoints: 2, concurrencyRounds: 1, concurrencyPods: 2, stormMs: 10_000 },
-  full: { name: "full", fleetPods: 10, faultCases: FAULT_CASES.map((c) => c.name), killPoints: 20, concurrencyRounds: 20, concurrencyPods: 5, stormMs: 15_000 },
+  small: { name: "small", fleetPods: 4, faultCases: [MIXED_CASE.name], killPoints: 2, killCycle: ["up", "destroy"], concurrencyRounds: 1, concurrencyPods: 2, stormMs: 10_000 },
+  full: { name: "full", fleetPods: 10, faultCases: FAULT_CASES.map((c) => c.name), killPoints: 20, killCycle: LIFE, concurrencyRounds: 20, concurrencyPods: 5, stormMs: 15_000 },
 };
 
 /** The account's quota in these runs: ten times the platform's 60 a minute, so the suite's own pace is not the test. */
@@ -267,22 +280,24 @@ export async function engineKills(size: EngineSize, seed: number, log: (line: st
   let unrecoverable = 0;
   let notKilled = 0;
   const recoverySeconds: number[] = [];
+  const killedCommands: string[] = [];
   const notes: Record<string, string | number> = { seed };
   try {
     // One unkilled life measures each command's duration, from which the kill points are drawn.
     const durations: Partial<Record<KilledCommand, number>> = {};
-    for (const command of ["up", "up with updates", "refresh", "destroy"] as const) {
+    for (const command of size.killCycle) {
       const done = await runCommand(fleet, command);
       if (done.code !== 0) throw new Error(`the unkilled ${command} failed:\n${done.output}`);
       durations[command] = done.ms;
     }
-    notes["unkilled s (up/update/refresh/destroy)"] = Object.values(durations).map((ms) => (ms / 1000).toFixed(1)).join("/");
-    const plan = killPlan(size.killPoints, seededRandom(seed));
+    notes[`unkilled s (${size.killCycle.join("/")})`] = size.killCycle.map((c) => (durations[c]! / 1000).toFixed(1)).join("/");
+    const plan = killPlan(size.killPoints, seededRandom(seed), size.killCycle);
     for (const [i, point] of plan.entries()) {
       const killAfterMs = Math.round(point.fraction * durations[point.command]!);
       const killed = await runCommand(fleet, point.command, killAfterMs);
       killLeftoverProcesses(fleet.stack.ws); // what a killed CLI leaves running dies with the user's session
       if (!killed.killed) notKilled++;
+      killedCommands.push(`${point.command}${killed.killed ? "" : " (finished first)"}`);
       const recipe = recoveryRecipe(point.command === "destroy" ? "destroy" : "up");
       const t0 = Date.now();
       const recovered = await fleet.sh(recipe);
@@ -304,6 +319,7 @@ export async function engineKills(size: EngineSize, seed: number, log: (line: st
     notes["recovery s median"] = median;
     notes["recovery s max"] = max;
     notes["points where the command finished before the kill"] = notKilled;
+    notes["killed"] = killedCommands.join(", ");
     return row("engine: SIGKILL + README recovery", plan.length, unrecoverable, figures, unrecoverable, notes);
   } finally {
     if (emulator.pods().length > 0) await fleet.run([...DESTROY]);
