@@ -92,9 +92,12 @@ export class FaultInjector implements EmulatorFaults {
 
   failNextRequests(fault: RequestFault): void {
     if (fault === null || typeof fault !== "object") throw new TypeError("failNextRequests: expected {answer, method?, path?, count?}");
-    const { answer, method, path, count = 1, retryAfterSeconds } = fault;
-    if (answer !== "lost" && !REQUEST_FAULT_STATUSES.includes(answer)) {
-      throw new RangeError(`failNextRequests: answer must be "lost" or one of ${REQUEST_FAULT_STATUSES.join(", ")}, got ${String(answer)}`);
+    const { answer, method, path, count = 1, retryAfterSeconds, lateMs } = fault;
+    if (answer !== "lost" && answer !== "late" && !REQUEST_FAULT_STATUSES.includes(answer)) {
+      throw new RangeError(`failNextRequests: answer must be "lost", "late" or one of ${REQUEST_FAULT_STATUSES.join(", ")}, got ${String(answer)}`);
+    }
+    if (lateMs !== undefined && (!Number.isFinite(lateMs) || lateMs < 0)) {
+      throw new RangeError(`failNextRequests: lateMs must be a non-negative number of ms, got ${String(lateMs)}`);
     }
     if (method !== undefined && (typeof method !== "string" || !/^[A-Za-z]+$/.test(method))) {
       throw new TypeError(`failNextRequests: method must be an HTTP method such as "POST", got ${String(method)}`);
@@ -146,7 +149,7 @@ export class FaultInjector implements EmulatorFaults {
   /**
    * Consume one request fault matching this API request, if any (the earliest queued that matches). The server
    * answers its status before the request takes effect, or, for "lost", lets it take effect and then drops the
-   * connection without an answer.
+   * connection without an answer, or, for "late", lets it take effect and answers after `lateMs`.
    */
   takeRequestFault(method: string, path: string): RequestFault | undefined {
     const index = this.requestQueue.findIndex(
@@ -176,7 +179,7 @@ export class FaultInjector implements EmulatorFaults {
    * Apply a `POST /_emulator/faults` body. Recognized members (all optional, combinable):
    * `{"clear": true}`, `{"createFault": kind, "count": n}`, `{"podFault": kind, "count": n}`,
    * `{"gpuUnavailable": id, "unavailable": bool}`, `{"slowResponsesMs": ms, "count": n}`,
-   * `{"requestFault": {"answer": 503|"lost", "method"?, "path"?, "retryAfterSeconds"?}, "count": n}`.
+   * `{"requestFault": {"answer": 503|"lost"|"late", "method"?, "path"?, "retryAfterSeconds"?, "lateMs"?}, "count": n}`.
    * `clear` is applied first. Throws a 400 {@link ApiError} for a malformed body.
    */
   applyAdminRequest(body: unknown): void {
@@ -213,7 +216,7 @@ export class FaultInjector implements EmulatorFaults {
         if (request.requestFault === null || typeof request.requestFault !== "object" || Array.isArray(request.requestFault)) {
           throw new TypeError("'requestFault' must be an object like {\"answer\": 503, \"method\": \"POST\", \"path\": \"/v2/pods\"}");
         }
-        const extra = Object.keys(request.requestFault).filter((k) => !["answer", "method", "path", "retryAfterSeconds"].includes(k));
+        const extra = Object.keys(request.requestFault).filter((k) => !["answer", "method", "path", "retryAfterSeconds", "lateMs"].includes(k));
         if (extra.length > 0) throw new TypeError(`unknown requestFault member(s): ${extra.join(", ")}`);
         this.failNextRequests({ ...(request.requestFault as RequestFault), count });
       }

@@ -240,9 +240,10 @@ export class ApiServer {
       const match = route.pattern.exec(url.pathname) as RegExpExecArray;
       route.paramNames.forEach((name, index) => (params[name] = decodeURIComponent(match[index + 1] ?? "")));
       const requestFault = isApi ? this.options.faults.takeRequestFault(method, url.pathname) : undefined;
-      if (requestFault && requestFault.answer !== "lost") throw requestFaultError(requestFault.answer, requestFault.retryAfterSeconds);
+      if (typeof requestFault?.answer === "number") throw requestFaultError(requestFault.answer, requestFault.retryAfterSeconds);
       const result = await route.handle({ params, query: url.searchParams, body, headers: request.headers });
-      if (requestFault) return void response.destroy(); // "lost": it took effect, the answer never comes
+      if (requestFault?.answer === "lost") return void response.destroy(); // it took effect, the answer never comes
+      if (requestFault?.answer === "late") await delay(requestFault.lateMs ?? 5000);
       if ("stream" in result) {
         if (isApi) {
           const ms = this.options.faults.takeResponseDelay();

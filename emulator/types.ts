@@ -106,7 +106,7 @@ export interface EmulatorFaults {
   /**
    * The next `fault.count` (default 1) API requests matching `method` and `path` (default: any) fail: answered
    * with `fault.answer` (429, 5xx) before they take effect, or, with "lost", taken into effect and then left
-   * unanswered (the connection is dropped). Queued after earlier calls; each request consumes at most one.
+   * unanswered (the connection is dropped), or, with "late", taken into effect and answered after `lateMs`. Queued after earlier calls; each request consumes at most one.
    */
   failNextRequests(fault: RequestFault): void;
   /** Remove every pending fault and GPU mark. */
@@ -115,8 +115,13 @@ export interface EmulatorFaults {
 
 /** A fault for the next matching API requests (`failNextRequests`). */
 export interface RequestFault {
-  /** The status answered instead of the API's (429, 500, 502, 503, 504), or "lost": the request takes effect, no answer comes. */
-  answer: number | "lost";
+  /**
+   * The status answered instead of the API's (429, 500, 502, 503, 504); "lost": the request takes effect, no
+   * answer comes; "late": the request takes effect, its answer comes after `lateMs`.
+   */
+  answer: number | "lost" | "late";
+  /** How late a "late" answer comes, in ms; default 5000. */
+  lateMs?: number;
   /** Only requests with this method ("POST"); default any. */
   method?: string;
   /** Only requests to this path; `{...}` matches one segment ("/v2/pods/{id}"); default any API path. */

@@ -1,6 +1,7 @@
 /**
  * Request faults (`failNextRequests`, also over `POST /_emulator/faults`): a status answered before the request
- * takes effect (429 with Retry-After, 5xx), or a "lost" answer (the request takes effect, the connection drops),
+ * takes effect (429 with Retry-After, 5xx), a "lost" answer (the request takes effect, the connection drops) or a
+ * "late" one (it takes effect, the answer comes after lateMs),
  * matched by method and path template, consumed one request at a time.
  */
 import assert from "node:assert/strict";
@@ -57,6 +58,16 @@ void describe("request faults", () => {
     await assert.rejects(api.post("/v2/pods", gpuPodBody({ name: "rf-lost" })), /fetch failed|socket|terminated/i);
     assert.equal(named("rf-lost").length, 1, "the pod exists although no answer came");
     assert.equal((await api.post("/v2/pods", gpuPodBody({ name: "rf-lost-2" }))).status, 201, "the fault was used up");
+  });
+
+  void it("a late answer: the create takes effect at once, its answer comes after lateMs", async () => {
+    emulator.faults.failNextRequests({ answer: "late", lateMs: 600, method: "POST", path: "/v2/pods" });
+    const t0 = Date.now();
+    const reply = api.post("/v2/pods", gpuPodBody({ name: "rf-late" }));
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(named("rf-late").length, 1, "the pod exists before the answer came");
+    assert.equal((await reply).status, 201);
+    assert.ok(Date.now() - t0 >= 550, `answered late (${Date.now() - t0} ms)`);
   });
 
   void it("admin route: queues a request fault, reports it pending, clear removes it; bad bodies are 400", async () => {

@@ -12,6 +12,7 @@ import {
   keyBody,
   keyFigures,
   killPlan,
+  sharedPods,
   leakedPods,
   medianAndMax,
   seededRandom,
@@ -44,6 +45,16 @@ test("leaked: a pod no stack's state holds; duplicated: extra pods of one owner 
   assert.equal(duplicatedPods([...pods, { id: "e", name: "p1", owner: "urn:1" }]), 2);
 });
 
+test("two same-named stacks: one owner tag, other keys, is no duplicate; one pod in two states is shared", () => {
+  const a = { id: "a", name: "p", owner: "urn:0", keys: ALICE };
+  const b = { id: "b", name: "p", owner: "urn:0", keys: BOB };
+  assert.equal(duplicatedPods([a, b]), 0);
+  assert.equal(duplicatedPods([a, b, { ...a, id: "c", keys: ALICE.replace("alice@laptop", "other comment") }]), 1, "same key, other comment");
+  const holds = (label: string, id: string) => stack({ label, pods: [{ urn: "urn:0", id }] });
+  assert.equal(sharedPods([holds("s1", "a"), holds("s2", "b")]), 0);
+  assert.equal(sharedPods([holds("s1", "a"), holds("s2", "a")]), 1);
+});
+
 test("key lines: foreign lines byte for byte; a changed one is touched, a missing one lost; own keys held or left", () => {
   const foreign = [ALICE, BOB];
   const held = [stack({ accountKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOurs fleet-key" })];
@@ -65,7 +76,7 @@ test("figures of a clean observation are all zero, for any number of stacks, pod
       const pods = stacks.flatMap((s) => s.pods.map((p) => ({ id: p.id, name: p.urn, owner: p.urn })));
       const accountKeys = [...foreign, ...stacks.map((s) => s.accountKey!)];
       const figures = figuresOf({ pods, stacks, accountKeys, foreignKeys: foreign });
-      assert.deepEqual(Object.values(figures), [0, 0, 0, 0, 0]);
+      assert.deepEqual(Object.values(figures), [0, 0, 0, 0, 0, 0]);
     }),
   );
 });

@@ -4,7 +4,9 @@
  * (test/reliability/engineFigures.test.ts).
  *
  * - pods leaked: a pod on the account (billing) whose id no stack's state holds;
- * - pods duplicated: more than one pod with the same owner tag (the resource's URN in PULUMI_RUNPOD_SSH_OWNER);
+ * - pods duplicated: more than one pod of one resource: the same owner tag (the resource's URN in
+ *   PULUMI_RUNPOD_SSH_OWNER) and the same keys (two same-named stacks have the same URNs, not the same keys);
+ * - pods shared: a pod that two stacks' states hold (one stack adopted the other's);
  * - key lines lost: a line somebody else registered, or a stack's own key, no longer on the account;
  * - key lines touched that we did not write: somebody else's line still there for its key, but not byte for byte;
  * - own key lines left: our key on the account although no stack holds it any more (after a destroy);
@@ -17,6 +19,8 @@ export interface PodSeen {
   name: string;
   /** The PULUMI_RUNPOD_SSH_OWNER env value, if any. */
   owner?: string;
+  /** The SSH_PUBLIC_KEY env value (the keys it was created for), if any. */
+  keys?: string;
 }
 
 /** What one stack's state holds. */
@@ -42,12 +46,13 @@ export interface Observation {
 export interface Figures {
   podsLeaked: number;
   podsDuplicated: number;
+  podsShared: number;
   keyLinesLost: number;
   keyLinesTouched: number;
   ownKeyLinesLeft: number;
 }
 
-export const ZERO: Figures = { podsLeaked: 0, podsDuplicated: 0, keyLinesLost: 0, keyLinesTouched: 0, ownKeyLinesLeft: 0 };
+export const ZERO: Figures = { podsLeaked: 0, podsDuplicated: 0, podsShared: 0, keyLinesLost: 0, keyLinesTouched: 0, ownKeyLinesLeft: 0 };
 
 /** A key's identity: its type and base64 (comments and spacing differ between lines of the same key). */
 export function keyBody(line: string): string | undefined {
@@ -63,11 +68,27 @@ export function leakedPods(observation: Pick<Observation, "pods" | "stacks">): P
   return observation.pods.filter((p) => !held.has(p.id));
 }
 
-/** Extra pods per owner tag (two pods of one resource count one duplicate). Pods without a tag are not counted. */
+/** The identities (type and base64) of a SSH_PUBLIC_KEY value, sorted: what tells two resources of one URN apart. */
+function keySet(keys: string | undefined): string {
+  return (keys ?? "").split("\n").map(keyBody).filter((b): b is string => b !== undefined).sort().join(",");
+}
+
+/** Extra pods per resource (owner tag and keys): two pods of one resource count one duplicate. Untagged pods are not counted. */
 export function duplicatedPods(pods: PodSeen[]): number {
   const byOwner = new Map<string, number>();
-  for (const p of pods) if (p.owner) byOwner.set(p.owner, (byOwner.get(p.owner) ?? 0) + 1);
+  for (const p of pods) {
+    if (!p.owner) continue;
+    const resource = `${p.owner}\n${keySet(p.keys)}`;
+    byOwner.set(resource, (byOwner.get(resource) ?? 0) + 1);
+  }
   return [...byOwner.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
+}
+
+/** Pods held by more than one stack's state (each extra holder counts one). */
+export function sharedPods(stacks: StackView[]): number {
+  const holders = new Map<string, number>();
+  for (const s of stacks) for (const id of new Set(s.pods.map((p) => p.id))) holders.set(id, (holders.get(id) ?? 0) + 1);
+  return [...holders.values()].reduce((sum, n) => sum + Math.max(0, n - 1), 0);
 }
 
 /** Key line figures: foreign lines lost or changed, own keys lost while a stack holds them, own keys left over. */
@@ -104,6 +125,7 @@ export function figuresOf(observation: Observation): Figures {
   return {
     podsLeaked: leakedPods(observation).length,
     podsDuplicated: duplicatedPods(observation.pods),
+    podsShared: sharedPods(observation.stacks),
     ...keyFigures(observation),
   };
 }
@@ -127,6 +149,7 @@ export function addFigures(a: Figures, b: Figures): Figures {
   return {
     podsLeaked: a.podsLeaked + b.podsLeaked,
     podsDuplicated: a.podsDuplicated + b.podsDuplicated,
+    podsShared: a.podsShared + b.podsShared,
     keyLinesLost: a.keyLinesLost + b.keyLinesLost,
     keyLinesTouched: a.keyLinesTouched + b.keyLinesTouched,
     ownKeyLinesLeft: a.ownKeyLinesLeft + b.ownKeyLinesLeft,

@@ -122,9 +122,22 @@ export const FAULT_CASES: FaultCase[] = [
     },
   },
   {
+    // Each answer comes 2.5 s after the request took effect, past the client's 1.5 s timeout.
     name: "slow answers past the timeout",
     env: { RUNPOD_SSH_REQUEST_TIMEOUT_MS: "1500" },
-    arm: { up: (e) => e.faults.slowResponses(2500, 6), refresh: (e) => e.faults.slowResponses(2500, 4), destroy: (e) => e.faults.slowResponses(2500, 6) },
+    arm: {
+      up: (e) =>
+        requests(
+          e,
+          { answer: "late", lateMs: 2500, method: "GET", path: "/v2/account/ssh-keys", count: 2 },
+          { answer: "late", lateMs: 2500, method: "PUT", path: "/v2/account/ssh-keys", count: 1 },
+          { answer: "late", lateMs: 2500, method: "POST", path: "/v2/pods", count: 3 },
+          { answer: "late", lateMs: 2500, method: "GET", path: "/v2/pods", count: 2 },
+        ),
+      refresh: (e) => requests(e, { answer: "late", lateMs: 2500, method: "GET", path: "/v2/pods/{id}", count: 3 }),
+      destroy: (e) =>
+        requests(e, { answer: "late", lateMs: 2500, method: "DELETE", path: "/v2/pods/{id}", count: 3 }, { answer: "late", lateMs: 2500, method: "PUT", path: "/v2/account/ssh-keys", count: 1 }),
+    },
   },
 ];
 
@@ -139,7 +152,7 @@ export const MIXED_CASE: FaultCase = {
 };
 
 export const ENGINE_SIZES: Record<"small" | "full", EngineSize> = {
-  small: { name: "small", fleetPods: 4, faultCases: [MIXED_CASE.name], killPoints: 2, killCycle: ["up", "destroy"], concurrencyRounds: 1, concurrencyPods: 2, stormMs: 10_000 },
+  small: { name: "small", fleetPods: 4, faultCases: [MIXED_CASE.name], killPoints: 2, killCycle: ["up", "destroy"], concurrencyRounds: 2, concurrencyPods: 2, stormMs: 10_000 },
   full: { name: "full", fleetPods: 10, faultCases: FAULT_CASES.map((c) => c.name), killPoints: 20, killCycle: LIFE, concurrencyRounds: 20, concurrencyPods: 5, stormMs: 15_000 },
 };
 
@@ -164,7 +177,7 @@ export async function openAccount(): Promise<{ emulator: RunpodEmulator; foreign
 }
 
 function podsSeen(emulator: RunpodEmulator): PodSeen[] {
-  return emulator.pods().map((p) => ({ id: p.id, name: p.name, owner: p.env[OWNER_ENV] }));
+  return emulator.pods().map((p) => ({ id: p.id, name: p.name, owner: p.env[OWNER_ENV], keys: p.env.SSH_PUBLIC_KEY }));
 }
 
 /** Observes the account and the stacks; returns the figures and what was inconsistent per stack. */
@@ -195,6 +208,7 @@ function row(scenario: string, trials: number, failures: number, figures: Figure
     mustBeZero: {
       "pods leaked (billing, in no state)": figures.podsLeaked,
       "pods duplicated": figures.podsDuplicated,
+      "pods held by two stacks": figures.podsShared,
       "key lines lost": figures.keyLinesLost,
       "key lines touched that we did not write": figures.keyLinesTouched,
       "own key lines left after destroy": figures.ownKeyLinesLeft,
@@ -328,7 +342,12 @@ export async function engineKills(size: EngineSize, seed: number, log: (line: st
   }
 }
 
-/** (3) Two stacks on one account key list: `pulumi up` at once, then `pulumi destroy` at once, N rounds. */
+/**
+ * (3) Two stacks on one account key list: `pulumi up` at once, then `pulumi destroy` at once, N rounds. Both are
+ * teammates' stacks of the same project and stack name, each in its own backend, so their URNs and default pod
+ * names are the same (only their keys differ). Round 1 runs the ups one after the other (the second must not
+ * adopt the first's pods), the other rounds at once.
+ */
 export async function engineConcurrency(size: EngineSize, log: (line: string) => void): Promise<ScenarioResult> {
   const { emulator, foreign } = await openAccount();
   const stacks = [await openFleet(emulator, { label: "team-a", count: size.concurrencyPods }), await openFleet(emulator, { label: "team-b", count: size.concurrencyPods })];
@@ -339,7 +358,7 @@ export async function engineConcurrency(size: EngineSize, log: (line: string) =>
   try {
     for (let round = 1; round <= size.concurrencyRounds; round++) {
       for (const [phase, args, expected] of [["up", UP, size.concurrencyPods], ["destroy", DESTROY, 0]] as const) {
-        const results = await Promise.all(stacks.map((s) => s.run([...args])));
+        const results = round === 1 && phase === "up" ? [await stacks[0].run([...args]), await stacks[1].run([...args])] : await Promise.all(stacks.map((s) => s.run([...args])));
         for (const [i, r] of results.entries()) {
           if (r.code === 0) continue;
           failures++;
@@ -362,5 +381,5 @@ export async function engineConcurrency(size: EngineSize, log: (line: string) =>
     }
     await emulator.stop();
   }
-  return row("engine: two stacks' up/destroy at once, one key list", size.concurrencyRounds * 2, failures, figures, unrecoverable, notes);
+  return row("engine: two same-named stacks' up/destroy at once, one key list", size.concurrencyRounds * 2, failures, figures, unrecoverable, notes);
 }
