@@ -4,7 +4,7 @@
  * (`POST /_emulator/faults`, see {@link FaultInjector.applyAdminRequest}).
  */
 import { ApiError } from "./problem";
-import type { CreateFault, EmulatorFaults, PodFault } from "./types";
+import type { CreateFault, EmulatorFaults, PodFault, RequestFault } from "./types";
 
 export const CREATE_FAULTS: readonly CreateFault[] = [
   "no-capacity",
@@ -14,6 +14,22 @@ export const CREATE_FAULTS: readonly CreateFault[] = [
   "created-then-500",
 ];
 export const POD_FAULTS: readonly PodFault[] = ["error", "no-public-port", "stuck-provisioning", "sshd-never"];
+/** Statuses `failNextRequests` can answer instead of the API. */
+export const REQUEST_FAULT_STATUSES: readonly number[] = [429, 500, 502, 503, 504];
+
+/** A queued request fault with its match compiled. */
+interface PendingRequestFault {
+  fault: RequestFault;
+  method?: string;
+  path?: RegExp;
+  remaining: number;
+}
+
+/** `/v2/pods/{id}` -> /^\/v2\/pods\/[^/]+$/ (a `{...}` segment matches any one segment). */
+function pathPattern(template: string): RegExp {
+  const escaped = template.split(/\{[^}/]*\}/).map((part) => part.replace(/[.*+?^$()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${escaped.join("[^/]+")}$`);
+}
 
 /** Pending faults, as reported by `GET /_emulator/state`. */
 export interface FaultSnapshot {
@@ -21,6 +37,15 @@ export interface FaultSnapshot {
   podFaults: PodFault[];
   unavailableGpus: string[];
   slowResponses: { ms: number; remaining: number | "unlimited" };
+  requestFaults: Array<RequestFault & { remaining: number | "unlimited" }>;
+}
+
+/** The answer of a status request fault: a 429 with `Retry-After` (default 1 s), or the 5xx. */
+export function requestFaultError(status: number, retryAfterSeconds = 1): ApiError {
+  if (status === 429) {
+    return new ApiError(429, "rate limit exceeded (injected fault)", undefined, { "Retry-After": String(retryAfterSeconds) });
+  }
+  return new ApiError(status, `injected fault: ${status}`);
 }
 
 function checkCount(count: number, what: string): void {
@@ -35,6 +60,7 @@ export class FaultInjector implements EmulatorFaults {
   private podQueue: PodFault[] = [];
   private readonly unavailableGpus = new Set<string>();
   private slow = { ms: 0, remaining: 0 };
+  private requestQueue: PendingRequestFault[] = [];
 
   failNextCreates(kind: CreateFault, count = 1): void {
     if (!CREATE_FAULTS.includes(kind)) {
@@ -64,7 +90,35 @@ export class FaultInjector implements EmulatorFaults {
     this.slow = ms === 0 ? { ms: 0, remaining: 0 } : { ms, remaining: count };
   }
 
+  failNextRequests(fault: RequestFault): void {
+    if (fault === null || typeof fault !== "object") throw new TypeError("failNextRequests: expected {answer, method?, path?, count?}");
+    const { answer, method, path, count = 1, retryAfterSeconds, lateMs } = fault;
+    if (answer !== "lost" && answer !== "late" && !REQUEST_FAULT_STATUSES.includes(answer)) {
+      throw new RangeError(`failNextRequests: answer must be "lost", "late" or one of ${REQUEST_FAULT_STATUSES.join(", ")}, got ${String(answer)}`);
+    }
+    if (lateMs !== undefined && (!Number.isFinite(lateMs) || lateMs < 0)) {
+      throw new RangeError(`failNextRequests: lateMs must be a non-negative number of ms, got ${String(lateMs)}`);
+    }
+    if (method !== undefined && (typeof method !== "string" || !/^[A-Za-z]+$/.test(method))) {
+      throw new TypeError(`failNextRequests: method must be an HTTP method such as "POST", got ${String(method)}`);
+    }
+    if (path !== undefined && (typeof path !== "string" || !path.startsWith("/"))) {
+      throw new TypeError(`failNextRequests: path must start with "/" (e.g. "/v2/pods/{id}"), got ${String(path)}`);
+    }
+    if (retryAfterSeconds !== undefined && (!Number.isInteger(retryAfterSeconds) || retryAfterSeconds < 0)) {
+      throw new RangeError(`failNextRequests: retryAfterSeconds must be a non-negative integer, got ${String(retryAfterSeconds)}`);
+    }
+    checkCount(count, "failNextRequests");
+    this.requestQueue.push({
+      fault: { ...fault, count },
+      method: method?.toUpperCase(),
+      path: path === undefined ? undefined : pathPattern(path),
+      remaining: count,
+    });
+  }
+
   clear(): void {
+    this.requestQueue = [];
     this.createQueue = [];
     this.podQueue = [];
     this.unavailableGpus.clear();
@@ -92,6 +146,22 @@ export class FaultInjector implements EmulatorFaults {
     return this.slow.ms;
   }
 
+  /**
+   * Consume one request fault matching this API request, if any (the earliest queued that matches). The server
+   * answers its status before the request takes effect, or, for "lost", lets it take effect and then drops the
+   * connection without an answer, or, for "late", lets it take effect and answers after `lateMs`.
+   */
+  takeRequestFault(method: string, path: string): RequestFault | undefined {
+    const index = this.requestQueue.findIndex(
+      (q) => (q.method === undefined || q.method === method.toUpperCase()) && (q.path === undefined || q.path.test(path)),
+    );
+    if (index < 0) return undefined;
+    const pending = this.requestQueue[index];
+    pending.remaining -= 1;
+    if (pending.remaining <= 0) this.requestQueue.splice(index, 1);
+    return pending.fault;
+  }
+
   snapshot(): FaultSnapshot {
     return {
       createFaults: [...this.createQueue],
@@ -101,13 +171,15 @@ export class FaultInjector implements EmulatorFaults {
         ms: this.slow.remaining > 0 ? this.slow.ms : 0,
         remaining: this.slow.remaining === Infinity ? "unlimited" : this.slow.remaining,
       },
+      requestFaults: this.requestQueue.map((q) => ({ ...q.fault, remaining: q.remaining === Infinity ? "unlimited" : q.remaining })),
     };
   }
 
   /**
    * Apply a `POST /_emulator/faults` body. Recognized members (all optional, combinable):
    * `{"clear": true}`, `{"createFault": kind, "count": n}`, `{"podFault": kind, "count": n}`,
-   * `{"gpuUnavailable": id, "unavailable": bool}`, `{"slowResponsesMs": ms, "count": n}`.
+   * `{"gpuUnavailable": id, "unavailable": bool}`, `{"slowResponsesMs": ms, "count": n}`,
+   * `{"requestFault": {"answer": 503|"lost"|"late", "method"?, "path"?, "retryAfterSeconds"?, "lateMs"?}, "count": n}`.
    * `clear` is applied first. Throws a 400 {@link ApiError} for a malformed body.
    */
   applyAdminRequest(body: unknown): void {
@@ -115,16 +187,16 @@ export class FaultInjector implements EmulatorFaults {
       throw new ApiError(400, "fault request must be a JSON object");
     }
     const request = body as Record<string, unknown>;
-    const known = ["clear", "createFault", "podFault", "count", "gpuUnavailable", "unavailable", "slowResponsesMs"];
+    const known = ["clear", "createFault", "podFault", "count", "gpuUnavailable", "unavailable", "slowResponsesMs", "requestFault"];
     const unknown = Object.keys(request).filter((key) => !known.includes(key));
     if (unknown.length > 0) throw new ApiError(400, `unknown fault request member(s): ${unknown.join(", ")}`);
     const count = request.count;
     if (count !== undefined && (typeof count !== "number" || !Number.isInteger(count) || count < 1)) {
       throw new ApiError(400, "'count' must be a positive integer");
     }
-    const kinds = [request.createFault, request.podFault, request.slowResponsesMs].filter((v) => v !== undefined);
+    const kinds = [request.createFault, request.podFault, request.slowResponsesMs, request.requestFault].filter((v) => v !== undefined);
     if (kinds.length > 1 && count !== undefined) {
-      throw new ApiError(400, "'count' is ambiguous with more than one of createFault, podFault, slowResponsesMs");
+      throw new ApiError(400, "'count' is ambiguous with more than one of createFault, podFault, slowResponsesMs, requestFault");
     }
     try {
       if (request.clear === true) this.clear();
@@ -139,6 +211,14 @@ export class FaultInjector implements EmulatorFaults {
       if (request.slowResponsesMs !== undefined) {
         if (typeof request.slowResponsesMs !== "number") throw new TypeError("'slowResponsesMs' must be a number");
         this.slowResponses(request.slowResponsesMs, count);
+      }
+      if (request.requestFault !== undefined) {
+        if (request.requestFault === null || typeof request.requestFault !== "object" || Array.isArray(request.requestFault)) {
+          throw new TypeError("'requestFault' must be an object like {\"answer\": 503, \"method\": \"POST\", \"path\": \"/v2/pods\"}");
+        }
+        const extra = Object.keys(request.requestFault).filter((k) => !["answer", "method", "path", "retryAfterSeconds", "lateMs"].includes(k));
+        if (extra.length > 0) throw new TypeError(`unknown requestFault member(s): ${extra.join(", ")}`);
+        this.failNextRequests({ ...(request.requestFault as RequestFault), count });
       }
     } catch (error) {
       if (error instanceof ApiError) throw error;

@@ -25,6 +25,7 @@ export type {
   PodTimings,
   RateLimitWindow,
   RecordedRequest,
+  RequestFault,
   RunpodEmulator,
   SshMode,
 } from "./types";

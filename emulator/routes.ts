@@ -13,6 +13,7 @@
  *        {"podFault": "error"|"no-public-port"|"stuck-provisioning"|"sshd-never", "count": n}
  *        {"gpuUnavailable": "<gpu id>", "unavailable": true|false}
  *        {"slowResponsesMs": ms, "count": n}
+ *        {"requestFault": {"answer": 429|500|502|503|504|"lost"|"late", "method"?, "path"?: "/v2/pods/{id}", "lateMs"?}, "count": n}
  *        {"clear": true}
  *      answers 200 with the pending faults.
  *   GET  /_emulator/state             answers {accountKeys, pods (internal views), faults, requestCount, sshMode, ...}

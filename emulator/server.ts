@@ -12,7 +12,7 @@
 import { timingSafeEqual } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { FaultInjector } from "./faults";
+import { requestFaultError, type FaultInjector } from "./faults";
 import { ApiError, type ProblemDetails, validationFailed } from "./problem";
 import type { RateLimiter } from "./rateLimit";
 import type { SpecValidator } from "./specValidator";
@@ -244,7 +244,11 @@ export class ApiServer {
       const params: Record<string, string> = {};
       const match = route.pattern.exec(url.pathname) as RegExpExecArray;
       route.paramNames.forEach((name, index) => (params[name] = decodeURIComponent(match[index + 1] ?? "")));
+      const requestFault = isApi ? this.options.faults.takeRequestFault(method, url.pathname) : undefined;
+      if (typeof requestFault?.answer === "number") throw requestFaultError(requestFault.answer, requestFault.retryAfterSeconds);
       const result = await route.handle({ params, query: url.searchParams, body, headers: request.headers });
+      if (requestFault?.answer === "lost") return void response.destroy(); // it took effect, the answer never comes
+      if (requestFault?.answer === "late") await delay(requestFault.lateMs ?? 5000);
       if ("stream" in result) {
         if (isApi) {
           const ms = this.options.faults.takeResponseDelay();

@@ -109,8 +109,33 @@ export interface EmulatorFaults {
   nextPods(kind: PodFault, count?: number): void;
   /** Delay the next `count` API responses by `ms` (count default: until cleared with `ms = 0`). */
   slowResponses(ms: number, count?: number): void;
+  /**
+   * The next `fault.count` (default 1) API requests matching `method` and `path` (default: any) fail: answered
+   * with `fault.answer` (429, 5xx) before they take effect, or, with "lost", taken into effect and then left
+   * unanswered (the connection is dropped), or, with "late", taken into effect and answered after `lateMs`. Queued after earlier calls; each request consumes at most one.
+   */
+  failNextRequests(fault: RequestFault): void;
   /** Remove every pending fault and GPU mark. */
   clear(): void;
+}
+
+/** A fault for the next matching API requests (`failNextRequests`). */
+export interface RequestFault {
+  /**
+   * The status answered instead of the API's (429, 500, 502, 503, 504); "lost": the request takes effect, no
+   * answer comes; "late": the request takes effect, its answer comes after `lateMs`.
+   */
+  answer: number | "lost" | "late";
+  /** How late a "late" answer comes, in ms; default 5000. */
+  lateMs?: number;
+  /** Only requests with this method ("POST"); default any. */
+  method?: string;
+  /** Only requests to this path; `{...}` matches one segment ("/v2/pods/{id}"); default any API path. */
+  path?: string;
+  /** How many requests; default 1. */
+  count?: number;
+  /** `Retry-After` of a 429 answer in seconds; default 1. */
+  retryAfterSeconds?: number;
 }
 
 /** Lifecycle status of a pod, as in the spec's `PodStatus`. */

@@ -27,6 +27,7 @@ import {
 } from "../runpod/errors";
 import { backoffDelayMs, DEFAULT_RETRY_POLICY, sleep } from "../runpod/retryPolicy";
 import type { Pod } from "../runpod/schemas";
+import { isOwnedPod } from "./podOwnership";
 import { podWatcherFor } from "./podWatcher";
 import { OWNER_ENV, createPodBody, type PlacementCandidate, type PodSpec } from "./podSpec";
 import { catalogNote, catalogShowsNone, noCapacityHint, planPlacement, readAvailability } from "./placement";
@@ -66,10 +67,10 @@ function hostFilterHint(spec: PodSpec): string {
   return ` The host filters ${set.map((k) => `gpu.${k}`).join(", ")} leave only the machines that meet them: lower or remove them to allow more.`;
 }
 
-/** The live pod of ours among `pods`, by name and owner tag (newest first). */
-function ownedPod(pods: Pod[], name: string, owner: string): Pod | undefined {
+/** The live pod of ours among `pods`, by name, owner tag and keys (podOwnership.ts; newest first). */
+function ownedPod(pods: Pod[], name: string, owner: string, spec: PodSpec): Pod | undefined {
   return pods
-    .filter((p) => p.name === name && p.env?.[OWNER_ENV] === owner && p.status !== "TERMINATED")
+    .filter((p) => isOwnedPod(p, name, owner, spec))
     .sort((a, b) => String(b.createdAt ?? "").localeCompare(String(a.createdAt ?? "")))[0];
 }
 
@@ -79,7 +80,7 @@ function ownedPod(pods: Pod[], name: string, owner: string): Pod | undefined {
  * shared by every create running at once (one request for a whole fleet).
  */
 export async function createPod(client: RunpodClient, spec: PodSpec, options: CreateOptions): Promise<CreateOutcome> {
-  const orphan = ownedPod(await podWatcherFor(client).recentPods(2000), options.name, options.owner);
+  const orphan = ownedPod(await podWatcherFor(client).recentPods(2000), options.name, options.owner, spec);
   if (orphan) {
     options.onProgress?.(`pod ${options.name}: found pod ${orphan.id} left by an interrupted earlier create of this resource; using it instead of creating another`);
     return { pod: orphan, adopted: true };
@@ -113,7 +114,7 @@ export async function createPod(client: RunpodClient, spec: PodSpec, options: Cr
         if (e instanceof RunpodTransientError) {
           // The pod may have been created even though the answer was lost: look before creating again.
           if (e.maybeCommitted) {
-            const existing = ownedPod(await client.listPods(), options.name, options.owner);
+            const existing = ownedPod(await client.listPods(), options.name, options.owner, spec);
             if (existing) {
               options.onProgress?.(`pod ${options.name}: the create answer was lost (${e.detail ?? "no detail"}), but the pod exists (${existing.id}); using it`);
               return { pod: existing, candidate, adopted: true };

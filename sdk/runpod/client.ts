@@ -28,6 +28,7 @@ import {
 import { parseRateLimit, parseRateLimitPolicy, rateLimitWaitSeconds } from "./rateLimitHeaders";
 import { AccountRateLimiter, rateLimiterFor, type RequestPriority } from "./rateLimiter";
 import { DEFAULT_RETRY_POLICY, backoffDelayMs, sleep, type RetryPolicy } from "./retryPolicy";
+import { requestTimeoutMs } from "./requestTimeout";
 import {
   describeIssues,
   listPodsSchema,
@@ -61,7 +62,7 @@ export interface RunpodClientOptions {
   apiKey?: string;
   /** API base URL. Default: `RUNPOD_API_URL`, else `https://api.runpod.io`. */
   apiUrl?: string;
-  /** Timeout of one HTTP request in ms. Default 30000. */
+  /** Timeout of one HTTP request in ms. Default `RUNPOD_SSH_REQUEST_TIMEOUT_MS`, else 30000. */
   timeoutMs?: number;
   /** Appended to our User-Agent, for example `my-platform/1.2`. */
   userAgentSuffix?: string;
@@ -146,7 +147,7 @@ export class RunpodClient {
     this.onEvent = options.onEvent;
     this.http = axios.create({
       baseURL: this.apiUrl,
-      timeout: options.timeoutMs ?? 30_000,
+      timeout: requestTimeoutMs(options.timeoutMs),
       maxRedirects: 0,
       validateStatus: () => true,
       responseType: "text",

@@ -3,6 +3,7 @@ export * from "./client";
 export * from "./errors";
 export * from "./rateLimitHeaders";
 export * from "./rateLimiter";
+export * from "./requestTimeout";
 export * from "./retryPolicy";
 export * from "./schemas";
 export * from "./settings";

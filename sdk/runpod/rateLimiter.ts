@@ -127,13 +127,14 @@ export class AccountRateLimiter {
     this.pump();
   }
 
-  /** Holds every caller back until `until` (epoch ms), after a 429. */
+  /**
+   * Holds every caller back until `until` (epoch ms), after a 429. Only that long: the windows the 429 reports
+   * exhausted were already emptied by `observe` of its `RateLimit` header (and the client's wait covers their
+   * reset); a window the answer reports with requests left is not emptied, or one 429 with `Retry-After: 1`
+   * would stall every caller until the minute window resets.
+   */
   pauseUntil(until: number): void {
     if (until > this.pausedUntil) this.pausedUntil = until;
-    for (const w of this.windows.values()) {
-      if (w.remaining > 0 && w.resetAt <= until) continue;
-      w.remaining = 0;
-    }
     this.pump();
   }
 

@@ -16,7 +16,10 @@ export interface RetryPolicy {
   baseDelayMs: number;
   /** Ceiling of one backoff step in ms. Default 15000. */
   maxDelayMs: number;
-  /** Retries after a 429. Default 8. */
+  /**
+   * Retries after a 429. Default 60: with the short `Retry-After` of a storm (1 s) a smaller count gives up long
+   * before `maxRateLimitWaitMs` (8 retries failed a `pulumi up` during a 10 s storm; docs/reliability.md).
+   */
   maxRateLimitRetries: number;
   /** Total time one call may spend waiting out 429s, in ms. Default 180000 (3 minutes). */
   maxRateLimitWaitMs: number;
@@ -26,7 +29,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxTransientRetries: 4,
   baseDelayMs: 500,
   maxDelayMs: 15_000,
-  maxRateLimitRetries: 8,
+  maxRateLimitRetries: 60,
   maxRateLimitWaitMs: 180_000,
 };
 

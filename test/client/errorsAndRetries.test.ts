@@ -4,6 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
+  DEFAULT_RETRY_POLICY,
   RunpodApiError,
   RunpodClient,
   RunpodConflictError,
@@ -233,7 +234,7 @@ test("429 retries are bounded and end in RunpodRateLimitedError", async () => {
     () => ({ ...problem(429, "Too Many Requests", "rate limit exceeded"), headers: { "Retry-After": "0" } }),
     async (client, requests) => {
       await assert.rejects(client.listPods(), RunpodRateLimitedError);
-      assert.equal(requests(), 9);
+      assert.equal(requests(), DEFAULT_RETRY_POLICY.maxRateLimitRetries + 1);
     },
   );
 });

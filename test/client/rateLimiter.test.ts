@@ -121,6 +121,7 @@ test("after a 429 every caller is paused until the announced time", async () => 
   const t0 = Date.now();
   (await limiter.acquire())();
   assert.ok(Date.now() - t0 >= 280, "waited out the pause");
+  assert.ok(Date.now() - t0 < 5000, `and only the pause, not the minute window the server reported half full (${Date.now() - t0} ms)`);
 });
 
 test("an older answer arriving late does not undo a newer count", () => {

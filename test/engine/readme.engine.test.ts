@@ -33,6 +33,7 @@ const RUN_ELSEWHERE: Record<string, string> = {
   Install: "test/release (reads its lines from this section and runs each language's install)",
   Development: ".ci/run (npm install, npm test) and test/engine/demo.engine.test.ts (npm run demo)",
   "Troubleshooting / Recovery after an interrupted `pulumi up`": "test/engine/crash.engine.test.ts (after a real SIGKILL)",
+  "Troubleshooting / Recovery after an interrupted `pulumi destroy`": "test/engine/reliability.engine.test.ts (after a real SIGKILL)",
 };
 
 /** README sections this file runs, in the order a reader meets them. */

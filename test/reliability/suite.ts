@@ -5,6 +5,7 @@
  * figures is not zero.
  *
  *   node dist/test/reliability/suite.js [--size small|full]
+ *   node dist/test/reliability/suite.js --engine [--size small|full] [--seed <n>]   (engine/suite.ts)
  */
 import { badInput, crashes, createFaults, rateLimitStorm, withProgressCapture } from "./scenarios";
 import { keyRaces } from "./keyScenarios";
@@ -83,7 +84,10 @@ export function allZero(rows: ScenarioResult[]): boolean {
 }
 
 async function main(): Promise<void> {
-  const sizeArg = process.argv.includes("--size") ? process.argv[process.argv.indexOf("--size") + 1] : "full";
+  // `npm run reliability -- --engine ...`: the same scenarios through the real CLI (engine/suite.ts).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (process.argv.includes("--engine")) process.exit(await (require("./engine/suite") as typeof import("./engine/suite")).engineMain(process.argv));
+  const sizeArg = process.argv.includes("--size") ? process.argv[process.argv.lastIndexOf("--size") + 1] : "full";
   if (sizeArg !== "small" && sizeArg !== "full") {
     console.error(`--size must be small or full, got ${sizeArg}`);
     process.exit(2);
