@@ -42,6 +42,7 @@ export const RESOURCE_SOURCES: ResourceSource[] = [
   { name: "Pod", file: "sdk/resources/pod.ts", args: "PodArgs", className: "Pod" },
   { name: "LocalKeyFile", file: "sdk/resources/localKeyFile.ts", args: "LocalKeyFileArgs", className: "LocalKeyFile" },
   { name: "SshPassword", file: "sdk/resources/sshPassword.ts", args: "SshPasswordArgs", className: "SshPassword" },
+  { name: "PodReadiness", file: "sdk/resources/podReadiness.ts", args: "PodReadinessArgs", className: "PodReadiness" },
   { name: "SshKey", file: "sdk/components/sshKey.ts", args: "SshKeyArgs", className: "SshKey", component: true },
   { name: "SshPod", file: "sdk/components/sshPod.ts", args: "SshPodArgs", className: "SshPod", component: true },
 ];

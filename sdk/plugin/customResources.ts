@@ -14,6 +14,7 @@ import { accountSshKeyProvider } from "../providers/accountSshKeyProvider";
 import { podProvider } from "../providers/podProvider";
 import { localKeyFileProvider } from "../providers/localKeyFileProvider";
 import { passwordProvider } from "../providers/passwordProvider";
+import { podReadinessProvider } from "../providers/podReadinessProvider";
 import type { CrudProvider } from "../providers/dynamicBoundary";
 import { podNameFor } from "../pod/podName";
 import { concealSecrets, revealSecrets } from "./secretValues";
@@ -25,6 +26,7 @@ export const CUSTOM_RESOURCES = {
   "runpod-ssh:index:Pod": podProvider,
   "runpod-ssh:index:LocalKeyFile": localKeyFileProvider,
   "runpod-ssh:index:SshPassword": passwordProvider,
+  "runpod-ssh:index:PodReadiness": podReadinessProvider,
 } satisfies Record<string, CrudProvider>;
 
 export type CustomResourceType = keyof typeof CUSTOM_RESOURCES;
@@ -65,7 +67,7 @@ function withUrnInputs(
   urn: string,
   inputs: Record<string, unknown>,
 ): Record<string, unknown> {
-  if (type !== "runpod-ssh:index:Pod" && type !== "runpod-ssh:index:AccountSshKey") return inputs;
+  if (type !== "runpod-ssh:index:Pod" && type !== "runpod-ssh:index:AccountSshKey" && type !== "runpod-ssh:index:PodReadiness") return inputs;
   const out: Record<string, unknown> = { ...inputs, ownerTag: urn };
   if (type === "runpod-ssh:index:Pod" && out.name === undefined) {
     const { project, stack, name } = parseUrn(urn);

@@ -54,6 +54,7 @@ export const BEHAVIOUR_ONLY = [
   "hostKeyChecking",
   "readinessTimeoutSeconds",
   "keepOnFailure",
+  "deferReadiness",
 ] as const;
 /** PATCHed inputs whose removal a PATCH cannot express: removing them replaces the pod. */
 export const REPLACE_ON_REMOVAL = ["args", "image", "disk"] as const;
@@ -69,6 +70,7 @@ const DEFAULTS: Record<string, unknown> = {
   waitForSsh: true,
   hostKeyChecking: "pinned",
   keepOnFailure: false,
+  deferReadiness: false,
   readinessTimeoutSeconds: DEFAULT_READINESS_TIMEOUT_SECONDS,
   env: {},
   running: true,

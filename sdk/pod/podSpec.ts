@@ -67,6 +67,8 @@ export interface PodSpec {
   hostKeyChecking?: "pinned" | "accept-new" | "strict" | "off";
   readinessTimeoutSeconds?: number;
   keepOnFailure?: boolean;
+  /** Create returns once Runpod accepted the pod; a PodReadiness resource waits for SSH (Pod.deferReadiness). */
+  deferReadiness?: boolean;
   /** False: the pod is stopped (podPower.ts). Default true. */
   running?: boolean;
 }
@@ -140,6 +142,7 @@ export const podSpecSchema = z.strictObject({
   hostKeyChecking: z.enum(["pinned", "accept-new", "strict", "off"]).optional(),
   readinessTimeoutSeconds: posInt(10).max(86_400, { message: "must be at most 86400 (24 hours)" }).optional(),
   keepOnFailure: z.boolean().optional(),
+  deferReadiness: z.boolean().optional(),
   running: z.boolean().optional(),
 });
 

@@ -10,7 +10,7 @@
 import path from "node:path";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 
-export type ProviderKind = "accountSshKey" | "pod" | "localKeyFile" | "password";
+export type ProviderKind = "accountSshKey" | "pod" | "localKeyFile" | "password" | "podReadiness";
 
 /** The package-name path of the runtime module (see package.json "exports"). */
 export const RUNTIME_MODULE = "pulumi-runpod-ssh/provider-runtime";

@@ -10,6 +10,7 @@ import { accountSshKeyProvider } from "./accountSshKeyProvider";
 import { podProvider } from "./podProvider";
 import { localKeyFileProvider } from "./localKeyFileProvider";
 import { passwordProvider } from "./passwordProvider";
+import { podReadinessProvider } from "./podReadinessProvider";
 import { configureFromStack, type ConfigReader } from "./providerContext";
 import { atDynamicBoundary } from "./dynamicBoundary";
 
@@ -23,4 +24,5 @@ export const providers = {
   pod: atDynamicBoundary("pod", podProvider),
   localKeyFile: atDynamicBoundary("localKeyFile", localKeyFileProvider),
   password: atDynamicBoundary("password", passwordProvider),
+  podReadiness: atDynamicBoundary("podReadiness", podReadinessProvider),
 };
