@@ -96,6 +96,7 @@ function waitOptions(inputs: PodReadinessInputs, extra: Partial<ReadinessOptions
     waitForSsh: inputs.waitForSsh,
     hostKeyChecking: inputs.hostKeyChecking,
     label: inputs.podName,
+    readFirst: true,
     onProgress: (m) => reportProgress(m, { urn: inputs.ownerTag, ephemeral: true }),
     ...extra,
   };
