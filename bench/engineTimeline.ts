@@ -1,6 +1,6 @@
 /**
  * The critical-path timeline of one real-engine `pulumi up`: for each of our resources, when the engine asked
- * (the CLI's `-v=7` log: `Provider[...].Create(<urn>) executing`, microsecond times), when our provider started and
+ * (the CLI's `-v=7` log: `Provider[...].Create(<urn>) executing`, sub-millisecond times), when our provider started and
  * finished the call (the `PULUMI_RUNPOD_SSH_TIMING_LOG` hook, which names the resource), and for each pod the
  * requests that reached the emulator (its create POST, its log read) and when its sshd listened. From those, each
  * pod's seconds are split into waits: the engine (ask after the dependency finished), the quota and settle time
@@ -18,17 +18,31 @@ export interface TimedCall {
   urn?: string;
 }
 
-/** Engine asks: URN -> ms since the epoch of the CLI's `Create(<urn>) executing` line. */
+/**
+ * Engine asks: URN -> ms since the epoch of the CLI's `Provider[...].Create(<urn>) executing` log line. The CLI logs
+ * JSON lines (`{"time":"2026-12-05T05:30:31.005686342Z","msg":"...","v":7}`); glog text lines are read too.
+ */
 export function engineAsks(cliLog: string, year = new Date().getUTCFullYear()): Map<string, number> {
   const asks = new Map<string, number>();
-  // glog: I1205 05:16:26.123456   12345 provider_plugin.go:1410] Provider[pulumi-nodejs, 0x...].Create(urn...) executing
-  const line = /^[IWE](\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{6})\s.*?\.Create\((urn:pulumi:[^)]+)\) executing/;
+  const create = /Provider\[[^\]]*\]\.Create\((urn:pulumi:[^)]+)\) executing/;
+  const glog = /^[IWE](\d\d)(\d\d) (\d\d):(\d\d):(\d\d)\.(\d{6})\s/;
   for (const l of cliLog.split("\n")) {
-    const m = line.exec(l);
-    if (!m) continue;
-    const [, mo, d, h, mi, s, us, urn] = m;
-    const at = Date.UTC(year, Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s)) + Math.round(Number(us) / 1000);
-    if (!asks.has(urn)) asks.set(urn, at);
+    let at: number | undefined;
+    let msg = l;
+    if (l.startsWith("{")) {
+      try {
+        const entry = JSON.parse(l) as { time?: string; msg?: string };
+        msg = entry.msg ?? "";
+        at = entry.time ? Date.parse(entry.time) : undefined;
+      } catch {
+        continue;
+      }
+    } else {
+      const m = glog.exec(l);
+      if (m) at = Date.UTC(year, Number(m[1]) - 1, Number(m[2]), Number(m[3]), Number(m[4]), Number(m[5])) + Math.round(Number(m[6]) / 1000);
+    }
+    const c = create.exec(msg);
+    if (c && at !== undefined && !asks.has(c[1])) asks.set(c[1], at);
   }
   return asks;
 }
