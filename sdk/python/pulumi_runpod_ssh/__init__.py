@@ -10,6 +10,7 @@ from ._enums import *
 from .account_ssh_key import *
 from .local_key_file import *
 from .pod import *
+from .pod_readiness import *
 from .provider import *
 from .ssh_key import *
 from .ssh_password import *
@@ -35,6 +36,7 @@ _utilities.register(
    "runpod-ssh:index:AccountSshKey": "AccountSshKey",
    "runpod-ssh:index:LocalKeyFile": "LocalKeyFile",
    "runpod-ssh:index:Pod": "Pod",
+   "runpod-ssh:index:PodReadiness": "PodReadiness",
    "runpod-ssh:index:SshKey": "SshKey",
    "runpod-ssh:index:SshPassword": "SshPassword",
    "runpod-ssh:index:SshPod": "SshPod"
