@@ -9,6 +9,7 @@
  * PASS/FAIL per target (report.ts), and writes everything as JSON with `--json <path>`.
  *
  *   node dist/bench/bench.js [--sizes 1,10,50] [--scale 0.1] [--json out.json]
+ *   node dist/bench/bench.js --engine --scale 1 --engine-sizes 1,10,50   (real engine only, platform timing)
  *
  * Everything it starts is stopped before it exits, also on SIGINT/SIGTERM: each emulator process (and so every
  * sshd) and the temp key dir.
@@ -19,7 +20,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { runFleet, type FleetResult, type Variant } from "./fleet";
-import { engineFigures, renderEngineReport, type EngineFigures } from "./engine";
+import { engineFigures, engineVerdicts, renderEngineReport, type EngineFigures } from "./engine";
 import { importCost, previewCalls, providerBytes } from "./once";
 import { judge, renderReport, type BenchResults, type FleetTriple } from "./report";
 import { scaledSettings } from "./settings";
@@ -35,6 +36,9 @@ Options:
                    (30 s boot, 60 requests a minute), default 0.1
   --json <path>    also write every figure as JSON to <path>
   --no-engine      skip the real-engine figures (pulumi up/preview under the real CLI)
+  --engine         only the real-engine figures (skips the provider-level fleets and the once-per-run figures)
+  --engine-sizes <list>  pod counts of the real-engine ups (default 1,10; add 50 for the fleet targets)
+  --timeline-pods <n>    pods in the extra -v=7 run drawn as the critical-path timeline (default 10, 0: none)
   --help           show this help
 `;
 
@@ -46,12 +50,15 @@ interface Options {
   scale: number;
   json?: string;
   engine: boolean;
+  engineOnly: boolean;
+  engineSizes: number[];
+  timelinePods: number;
 }
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options | "help" {
-  const options: Options = { sizes: [1, 10, 50], scale: 0.1, engine: true };
+  const options: Options = { sizes: [1, 10, 50], scale: 0.1, engine: true, engineOnly: false, engineSizes: [1, 10], timelinePods: 10 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
@@ -86,6 +93,25 @@ function parseArgs(argv: string[]): Options | "help" {
       case "--no-engine":
         options.engine = false;
         break;
+      case "--engine":
+        options.engineOnly = true;
+        break;
+      case "--engine-sizes": {
+        const raw = value();
+        const sizes = raw.split(",").map((part) => Number(part.trim()));
+        if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 200)) {
+          throw new UsageError(`--engine-sizes must be comma-separated integers from 1 to 200, got ${JSON.stringify(raw)}`);
+        }
+        options.engineSizes = sizes;
+        break;
+      }
+      case "--timeline-pods": {
+        const raw = value();
+        const n = Number(raw);
+        if (!Number.isInteger(n) || n < 0 || n > 200) throw new UsageError(`--timeline-pods must be an integer from 0 to 200, got ${JSON.stringify(raw)}`);
+        options.timelinePods = n;
+        break;
+      }
       default:
         throw new UsageError(`unknown argument ${JSON.stringify(arg)}`);
     }
@@ -142,7 +168,9 @@ async function main(options: Options): Promise<BenchResults & { engine?: EngineF
       }
       fleets.push({ size, ours: byVariant.ours, naiveLimited: byVariant["naive-limited"], naiveUnlimited: byVariant["naive-unlimited"] });
     }
-    const engine = options.engine ? await engineFigures(settings, log) : undefined;
+    const engine = options.engine
+      ? await engineFigures(settings, log, { sizes: options.engineSizes, timelinePods: options.timelinePods })
+      : undefined;
     return { settings, fleets, preview, providerBytes: bytes, importCost: imports, engine, runSeconds: (Date.now() - started) / 1000 };
   } finally {
     process.off("SIGINT", onSignal);
@@ -162,6 +190,14 @@ async function cli(): Promise<number> {
   }
   if (options === "help") {
     process.stdout.write(USAGE);
+    return 0;
+  }
+  if (options.engineOnly) {
+    const settings = scaledSettings(options.scale);
+    log(`real engine only, scale ${options.scale}, sizes ${options.engineSizes.join(",")}`);
+    const engine = await engineFigures(settings, log, { sizes: options.engineSizes, timelinePods: options.timelinePods });
+    process.stdout.write(`${renderEngineReport(engine)}\n`);
+    if (options.json) fs.writeFileSync(options.json, `${JSON.stringify({ settings, engine, targets: engineVerdicts(engine) }, null, 2)}\n`);
     return 0;
   }
   const results = await main(options);

@@ -1,7 +1,8 @@
 /**
  * pulumi-runpod-ssh: SSH-ready Runpod pods from one `pulumi up`.
  *
- * - Components: `SshKey`, `SshPod`. Resources: `AccountSshKey`, `Pod`, `LocalKeyFile`, `SshPassword`.
+ * - Components: `SshKey`, `SshPod`. Resources: `AccountSshKey`, `Pod`, `PodReadiness`, `LocalKeyFile`,
+ *   `SshPassword`.
  * - SSH helpers usable without Pulumi: key parsing, the command builder, the banner check, reading and pinning
  *   a server's host keys.
  * - The plain Runpod v2 client lives at `pulumi-runpod-ssh/client`, so that a Pulumi program loading this
@@ -32,4 +33,5 @@ export { SshPod, type SshPodArgs, type SshdMode } from "./components/sshPod";
 export { LocalKeyFile, type LocalKeyFileArgs } from "./resources/localKeyFile";
 export { SshPassword, type SshPasswordArgs } from "./resources/sshPassword";
 export { NetworkVolume, type NetworkVolumeArgs, type NetworkVolumeType } from "./resources/networkVolume";
+export { PodReadiness, type PodReadinessArgs } from "./resources/podReadiness";
 export { buildSshCommands, shellQuote, type HostKeyChecking, type SshCommands } from "./ssh/sshCommands";

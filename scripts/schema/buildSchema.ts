@@ -48,6 +48,7 @@ export const RESOURCE_SOURCES: ResourceSource[] = [
     args: "NetworkVolumeArgs",
     className: "NetworkVolume",
   },
+  { name: "PodReadiness", file: "sdk/resources/podReadiness.ts", args: "PodReadinessArgs", className: "PodReadiness" },
   { name: "SshKey", file: "sdk/components/sshKey.ts", args: "SshKeyArgs", className: "SshKey", component: true },
   { name: "SshPod", file: "sdk/components/sshPod.ts", args: "SshPodArgs", className: "SshPod", component: true },
 ];

@@ -12,6 +12,7 @@ import { AccountSshKey, type AccountSshKeyArgs } from "../resources/accountSshKe
 import { LocalKeyFile, type LocalKeyFileArgs } from "../resources/localKeyFile";
 import { Pod, type PodArgs } from "../resources/pod";
 import { SshPassword, type SshPasswordArgs } from "../resources/sshPassword";
+import { PodReadiness, type PodReadinessArgs } from "../resources/podReadiness";
 
 type ResourceClass<Args, Instance> = new (name: string, args: Args, opts?: pulumi.CustomResourceOptions) => Instance;
 
@@ -20,10 +21,11 @@ export interface ChildResourceClasses {
   LocalKeyFile: ResourceClass<LocalKeyFileArgs, LocalKeyFile>;
   Pod: ResourceClass<PodArgs, Pod>;
   SshPassword: ResourceClass<SshPasswordArgs, SshPassword>;
+  PodReadiness: ResourceClass<PodReadinessArgs, PodReadiness>;
 }
 
 /** The TypeScript library's own: dynamic resources. */
-export const DYNAMIC_CHILD_RESOURCES: ChildResourceClasses = { AccountSshKey, LocalKeyFile, Pod, SshPassword };
+export const DYNAMIC_CHILD_RESOURCES: ChildResourceClasses = { AccountSshKey, LocalKeyFile, Pod, SshPassword, PodReadiness };
 
 let classes: ChildResourceClasses = DYNAMIC_CHILD_RESOURCES;
 

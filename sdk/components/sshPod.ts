@@ -12,6 +12,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Pod, PodArgs } from "../resources/pod";
+import type { PodReadiness } from "../resources/podReadiness";
 import { defaultPrivateKeyFile, SshKey, type PodKey } from "./sshKey";
 import { childResourceClasses } from "./childResources";
 import type { Integer } from "../resources/integer";
@@ -25,7 +26,7 @@ import { validateSshPodInputs } from "./sshPodInputs";
 /** How sshd gets started in the pod. */
 export type SshdMode = "image" | "bootstrap";
 
-export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
+export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys" | "deferReadiness"> {
   /**
    * A shared key (one `SshKey` can serve many pods). Default: a new `SshKey` child named `<name>-key`
    * (ED25519, registered on the account). Changing it replaces the pod.
@@ -103,8 +104,10 @@ export interface SshPodArgs extends Omit<PodArgs, "sshPublicKeys"> {
 
 /** A Runpod pod that is SSH-ready when `pulumi up` returns, with its commands as outputs. */
 export class SshPod extends pulumi.ComponentResource {
-  /** The underlying Pod resource. */
+  /** The underlying Pod resource (created with `deferReadiness`: its address outputs stay empty). */
   public readonly pod: Pod;
+  /** The wait for the pod's SSH: the address and pinned host keys the commands use. */
+  public readonly readiness: PodReadiness;
   /** The key used (given or created). */
   public readonly sshKey: SshKey;
   /** The Runpod pod id. */
@@ -241,7 +244,7 @@ export class SshPod extends pulumi.ComponentResource {
     const key: PodKey = this.sshKey;
     const identityFile = pulumi.output(givenIdentity ?? key.podIdentityFile(name));
     // Dynamic resources in a TypeScript program; the plugin's own custom resources inside the plugin.
-    const { Pod, SshPassword } = childResourceClasses();
+    const { Pod, SshPassword, PodReadiness } = childResourceClasses();
 
     // The key is registered on the account before the pod is created (the account's keys reach only pods
     // created afterwards).
@@ -266,15 +269,32 @@ export class SshPod extends pulumi.ComponentResource {
       .all([key.publicKeyOpenssh, extraPublicKeys ?? []])
       .apply(([k, extra]) => [k, ...(extra as string[])]);
 
+    // The Pod returns once Runpod accepted it (its engine slot is free at once: every pod of a fleet boots from
+    // the start); `<name>-ready` waits for SSH and holds the address and pinned host keys (docs/performance.md).
     this.pod = new Pod(
       `${name}-pod`,
-      { ...podArgs, hostKeyChecking, args: startArgsValue, env, sshPublicKeys, name: podArgs.name ?? podNameFor(pulumi.getProject(), pulumi.getStack(), name) },
+      { ...podArgs, hostKeyChecking, args: startArgsValue, env, sshPublicKeys, name: podArgs.name ?? podNameFor(pulumi.getProject(), pulumi.getStack(), name), deferReadiness: true },
       { parent: this, dependsOn },
     );
-    const pod = this.pod;
+    this.readiness = new PodReadiness(
+      `${name}-ready`,
+      {
+        podId: this.pod.podId,
+        podName: this.pod.name,
+        containerGeneration: this.pod.containerGeneration,
+        running: podArgs.running,
+        allowProxyOnly: podArgs.allowProxyOnly,
+        waitForSsh: podArgs.waitForSsh,
+        hostKeyChecking,
+        readinessTimeoutSeconds: podArgs.readinessTimeoutSeconds,
+        keepOnFailure: podArgs.keepOnFailure,
+      },
+      parent,
+    );
+    const pod = this.readiness;
 
-    this.podId = pod.podId;
-    this.dataCenterId = pod.dataCenterId;
+    this.podId = this.pod.podId;
+    this.dataCenterId = this.pod.dataCenterId;
     this.host = pod.publicIp;
     this.port = pod.sshPort;
     this.user = pod.sshUser;
@@ -354,12 +374,12 @@ export class SshPod extends pulumi.ComponentResource {
         .all([jupyterPassword, podArgs.env ?? {}])
         .apply(([p, e]) => p ?? (e as Record<string, string | undefined>).JUPYTER_PASSWORD),
     );
-    this.costPerHour = pod.costPerHr;
-    this.stoppedStorageCostPerMonth = pod.stoppedStorageCostPerMonth;
-    this.spend = pod.spend;
+    this.costPerHour = this.pod.costPerHr;
+    this.stoppedStorageCostPerMonth = this.pod.stoppedStorageCostPerMonth;
+    this.spend = this.pod.spend;
 
-    this.stopsAt = pod.stopsAt;
-    this.stopReason = pod.stopReason;
+    this.stopsAt = this.pod.stopsAt;
+    this.stopReason = this.pod.stopReason;
     this.registerOutputs({
       podId: this.podId,
       dataCenterId: this.dataCenterId,

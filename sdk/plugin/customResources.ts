@@ -15,6 +15,7 @@ import { podProvider } from "../providers/podProvider";
 import { localKeyFileProvider } from "../providers/localKeyFileProvider";
 import { passwordProvider } from "../providers/passwordProvider";
 import { networkVolumeProvider } from "../providers/networkVolumeProvider";
+import { podReadinessProvider } from "../providers/podReadinessProvider";
 import type { CrudProvider } from "../providers/dynamicBoundary";
 import { podNameFor } from "../pod/podName";
 import { concealSecrets, revealSecrets } from "./secretValues";
@@ -27,6 +28,7 @@ export const CUSTOM_RESOURCES = {
   "runpod-ssh:index:LocalKeyFile": localKeyFileProvider,
   "runpod-ssh:index:SshPassword": passwordProvider,
   "runpod-ssh:index:NetworkVolume": networkVolumeProvider,
+  "runpod-ssh:index:PodReadiness": podReadinessProvider,
 } satisfies Record<string, CrudProvider>;
 
 export type CustomResourceType = keyof typeof CUSTOM_RESOURCES;
@@ -71,7 +73,7 @@ function withUrnInputs(
     const { project, stack, name } = parseUrn(urn);
     return { ...inputs, name: podNameFor(project, stack, name) };
   }
-  if (type !== "runpod-ssh:index:Pod" && type !== "runpod-ssh:index:AccountSshKey") return inputs;
+  if (type !== "runpod-ssh:index:Pod" && type !== "runpod-ssh:index:AccountSshKey" && type !== "runpod-ssh:index:PodReadiness") return inputs;
   const out: Record<string, unknown> = { ...inputs, ownerTag: urn };
   if (type === "runpod-ssh:index:Pod" && out.name === undefined) {
     const { project, stack, name } = parseUrn(urn);

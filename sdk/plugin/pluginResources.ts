@@ -43,4 +43,5 @@ export const PLUGIN_CHILD_RESOURCES = {
   LocalKeyFile: customResourceClass("runpod-ssh:index:LocalKeyFile"),
   Pod: customResourceClass("runpod-ssh:index:Pod"),
   SshPassword: customResourceClass("runpod-ssh:index:SshPassword"),
+  PodReadiness: customResourceClass("runpod-ssh:index:PodReadiness"),
 } as unknown as ChildResourceClasses;

@@ -67,6 +67,7 @@ export const BEHAVIOUR_ONLY = [
   "checkAvailability",
   "recreateOnResume",
   "maxCostPerHour",
+  "deferReadiness",
 ] as const;
 /** PATCHed inputs whose removal a PATCH cannot express: removing them replaces the pod. */
 export const REPLACE_ON_REMOVAL = ["args", "image", "disk"] as const;
@@ -82,6 +83,7 @@ const DEFAULTS: Record<string, unknown> = {
   waitForSsh: true,
   hostKeyChecking: "pinned",
   keepOnFailure: false,
+  deferReadiness: false,
   readinessTimeoutSeconds: DEFAULT_READINESS_TIMEOUT_SECONDS,
   env: {},
   running: true,

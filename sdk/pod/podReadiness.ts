@@ -61,6 +61,11 @@ export interface ReadinessOptions {
    * the pod counts as ready with the key from first contact. Default 15000 (`RUNPOD_SSH_HOST_KEY_LOG_WAIT_MS`).
    */
   hostKeyLogWaitMs?: number;
+  /**
+   * Start from the last list read of the account's pods when it is younger than one poll interval, instead of
+   * waiting for the next one (PodReadiness: a pod of a fleet has mostly booted by the time its wait starts).
+   */
+  readFirst?: boolean;
 }
 
 /** A pod that accepts SSH, with the host keys read from its sshd. */
@@ -190,7 +195,7 @@ export async function waitForPodReady(
   const fromEnvLogWait = Number(process.env.RUNPOD_SSH_HOST_KEY_LOG_WAIT_MS);
   const logWaitMs =
     options.hostKeyLogWaitMs ?? (Number.isFinite(fromEnvLogWait) && fromEnvLogWait >= 0 ? fromEnvLogWait : 15_000);
-  let pending: PodSnapshot | undefined;
+  let pending: PodSnapshot | undefined = options.readFirst ? watcher.cached(podId, watcher.intervalMs()) : undefined;
 
   const fail = async (reason: NotReadyReason, summary: string): Promise<never> => {
     const logs = await lastLogLines(client, podId);

@@ -69,6 +69,8 @@ export interface PodSpec {
   hostKeyChecking?: "pinned" | "accept-new" | "strict" | "off";
   readinessTimeoutSeconds?: number;
   keepOnFailure?: boolean;
+  /** Create returns once Runpod accepted the pod; a PodReadiness resource waits for SSH (Pod.deferReadiness). */
+  deferReadiness?: boolean;
   /** False: the pod is stopped (podPower.ts). Default true. */
   running?: boolean;
   /** A network volume attached at create (volumeCheck.ts): pins the data center and Secure Cloud. */
@@ -160,6 +162,7 @@ export const podSpecSchema = z.strictObject({
   hostKeyChecking: z.enum(["pinned", "accept-new", "strict", "off"]).optional(),
   readinessTimeoutSeconds: posInt(10).max(86_400, { message: "must be at most 86400 (24 hours)" }).optional(),
   keepOnFailure: z.boolean().optional(),
+  deferReadiness: z.boolean().optional(),
   running: z.boolean().optional(),
   // id is required (volumeCheck.ts says so): optional here, as a volume created in the same run is unknown at preview.
   networkVolume: z.strictObject({ id: nonEmpty().optional(), dataCenter: nonEmpty().optional(), path: nonEmpty().optional() }).optional(),

@@ -69,6 +69,14 @@ export class PodWatcher {
     return this.inFlightList;
   }
 
+  /** This pod's entry in the last list read, when that read is at most `maxAgeMs` old and holds it (no request). */
+  cached(podId: string, maxAgeMs: number): PodSnapshot | undefined {
+    const latest = this.latest;
+    if (!latest || Date.now() - latest.at > maxAgeMs || this.deleted.has(podId)) return undefined;
+    const pod = latest.pods.find((p) => p.id === podId);
+    return pod ? { pod, at: latest.at } : undefined;
+  }
+
   /** Pods this process deleted: a list read before the delete must not offer them as live (see forget). */
   private readonly deleted = new Set<string>();
 

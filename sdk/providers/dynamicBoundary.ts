@@ -27,14 +27,17 @@ export type CrudProvider = Required<Omit<dynamic.ResourceProvider, "configure">>
  * `{kind, op, start, end}` (ms since the epoch) to that file, so the engine's own overhead can be told apart
  * from the providers' time. Off (and free) otherwise; the lines hold no inputs.
  */
-async function timed<T>(kind: string, op: string, call: () => Promise<T>): Promise<T> {
+async function timed<T>(kind: string, op: string, call: () => Promise<T>, bag?: unknown): Promise<T> {
   const file = process.env.PULUMI_RUNPOD_SSH_TIMING_LOG;
   if (!file) return call();
   const start = Date.now();
+  // The resource's URN (our resources carry it as ownerTag), so the benchmark can draw each one's timeline.
+  const tag = bag && typeof bag === "object" ? (bag as Record<string, unknown>).ownerTag : undefined;
+  const urn = typeof tag === "string" ? tag : undefined;
   try {
     return await call();
   } finally {
-    fs.appendFileSync(file, `${JSON.stringify({ kind, op, start, end: Date.now() })}\n`);
+    fs.appendFileSync(file, `${JSON.stringify({ kind, op, start, end: Date.now(), urn })}\n`);
   }
 }
 
@@ -44,9 +47,9 @@ export function atDynamicBoundary(kind: string, provider: CrudProvider): CrudPro
   return {
     check: (olds, news) => timed(kind, "check", () => provider.check(clean(olds), clean(news))),
     diff: (id, olds, news) => timed(kind, "diff", () => provider.diff(id, clean(olds), clean(news))),
-    create: (inputs) => timed(kind, "create", () => provider.create(clean(inputs))),
-    read: (id, props) => timed(kind, "read", () => provider.read(id, clean(props))),
-    update: (id, olds, news) => timed(kind, "update", () => provider.update(id, clean(olds), clean(news))),
-    delete: (id, props) => timed(kind, "delete", () => provider.delete(id, clean(props))),
+    create: (inputs) => timed(kind, "create", () => provider.create(clean(inputs)), inputs),
+    read: (id, props) => timed(kind, "read", () => provider.read(id, clean(props)), props),
+    update: (id, olds, news) => timed(kind, "update", () => provider.update(id, clean(olds), clean(news)), news),
+    delete: (id, props) => timed(kind, "delete", () => provider.delete(id, clean(props)), props),
   };
 }

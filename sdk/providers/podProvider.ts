@@ -53,6 +53,8 @@ export interface PodInputs extends PodSpec {
   name: string;
   /** The resource's URN, set by the Pod class; identifies the pod's owner in its env. */
   ownerTag: string;
+  /** Set by check: 1 at create, +1 for each update that resets or starts the container (see nextGeneration). */
+  containerGeneration?: number;
 }
 
 /** Outputs: the inputs plus what Runpod reports. */
@@ -107,9 +109,21 @@ function wireSpec(spec: PodSpec, startMs: number | null, apiUrl: string, costPer
 /** PATCHed inputs that reset the container (new mapped port, everything outside /workspace wiped). */
 const RESETS_CONTAINER = new Set(["image", "args", "disk", "ports", "env", "mounts"]);
 
+/**
+ * The container generation check records: 1 for a new pod, one more for each update that gives the pod a new
+ * container (a PATCH that resets it, a start or stop). Known at preview (check runs there), so a PodReadiness
+ * that takes it as input is previewed exactly: it waits again only when the container changes.
+ */
+export function nextGeneration(olds: Record<string, unknown>, news: Record<string, unknown>): number {
+  const before = typeof olds.containerGeneration === "number" ? olds.containerGeneration : 0;
+  if (before === 0) return 1;
+  const { updates } = podChange(olds, news);
+  return updates.some((k) => RESETS_CONTAINER.has(k) || k === "running") ? before + 1 : before;
+}
+
 /** The spec part of the inputs (drops our own fields). */
 function specOf(inputs: PodInputs): PodSpec {
-  const { ownerTag: _owner, ...spec } = inputs;
+  const { ownerTag: _owner, containerGeneration: _generation, ...spec } = inputs;
   return spec;
 }
 
@@ -209,8 +223,8 @@ async function settleOrCleanUp(client: RunpodClient, inputs: PodInputs, pod: Pod
 }
 
 export const podProvider = {
-  async check(_olds: unknown, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
-    const { ownerTag, ...spec } = news;
+  async check(olds: unknown, news: Record<string, unknown>): Promise<dynamic.CheckResult> {
+    const { ownerTag, containerGeneration: _generation, ...spec } = news;
     const failures = checkPodSpec(spec, typeof ownerTag === "string" ? ownerTag : "");
     if (typeof ownerTag !== "string" || ownerTag === "") {
       failures.push({ property: "ownerTag", reason: "ownerTag is missing; create pods through the Pod class, which sets it." });
@@ -219,6 +233,7 @@ export const podProvider = {
     if (failures.length === 0 && Array.isArray(news.sshPublicKeys) && !containsUnknown(news.sshPublicKeys)) {
       inputs.sshPublicKeys = normalizedKeyLines(news.sshPublicKeys as string[]);
     }
+    if (failures.length === 0) inputs.containerGeneration = nextGeneration((olds ?? {}) as Record<string, unknown>, inputs);
     // A missing key fails the preview, not only `up` (no API call is made here).
     failures.push(...apiKeyCheckFailures());
     return { inputs, failures };
@@ -260,6 +275,8 @@ export const podProvider = {
       const env = { ...podEnv(wireSpec(specOf(inputs), watchdogStart, client.apiUrl, pod.cost)), [OWNER_ENV]: inputs.ownerTag };
       pod = (await client.updatePod(pod.id, { env })) ?? pod;
     }
+    // Deferred: the engine slot is free at once; PodReadiness waits for SSH (it finds most pods booted).
+    if (inputs.deferReadiness && inputs.running !== false) return { id: pod.id, outs: withWatchdog(outputsFrom(inputs, pod), watchdogStart) };
     const ready = await settleOrCleanUp(client, inputs, pod);
     if (inputs.running !== false) onProgress(`pod ${inputs.name} (${pod.id}): ready for SSH at ${formatRate(ready.pod.cost ?? null)}`);
     return { id: pod.id, outs: withWatchdog(outputsFrom(inputs, ready.pod, ready.hostKeys, ready.hostKeyProof), watchdogStart) };
@@ -283,6 +300,7 @@ export const podProvider = {
       proxyUser: pod.ssh?.proxy?.username,
       proxyHost: pod.ssh?.proxy?.host,
     });
+    if (props.deferReadiness) return { id, props: outputsFrom(props, pod) };
     const keys = await rereadHostKeys(client, pod, props, label);
     if (keys.warning) reportProgress(keys.warning, { urn: props.ownerTag, severity: "warning" });
     const spend = await refreshSpend(client, pod, props.spend);
@@ -354,7 +372,12 @@ export const podProvider = {
     if (changed.has("running")) {
       await patch();
       say("starting it again; waiting for SSH on its new port");
-      await startPod(client, id, { label });
+      const started = await startPod(client, id, { label });
+      if (news.deferReadiness) {
+        // The start's answer already says how many GPUs came back; PodReadiness then waits for SSH.
+        await assertGpusAfterResume(client, spec, label, started, readinessTimeoutMs(news));
+        return { outs: withWatchdog(outputsFrom(news, started), watchdogStart) };
+      }
       const ready = await waitReady(client, news, id, { startedFromStop: {} });
       await assertGpusAfterResume(client, spec, label, ready.pod, readinessTimeoutMs(news));
       return { outs: withWatchdog(outputsFrom(news, ready.pod, ready.hostKeys, ready.hostKeyProof), watchdogStart) };
@@ -362,15 +385,17 @@ export const podProvider = {
     const pod = (await patch()) ?? (await client.getPod(id));
     const resets = Object.keys(body).some((k) => RESETS_CONTAINER.has(k));
     if (resets) {
+      if (news.deferReadiness) return { outs: withWatchdog(outputsFrom(news, pod), watchdogStart) };
       say(`updated ${fields}; the container restarts, waiting for SSH again`);
       const ready = await waitReady(client, news, id, {
         changedFrom: olds.sshPort !== null && olds.sshPort !== undefined ? { port: olds.sshPort } : undefined,
       });
       return { outs: withWatchdog(outputsFrom(news, ready.pod, ready.hostKeys, ready.hostKeyProof), watchdogStart) };
     }
+    const keptReason = pod.status === "EXITED" ? (olds.stopReason ?? null) : null;
+    if (news.deferReadiness) return { outs: withWatchdog(outputsFrom(news, pod), watchdogStart, keptReason) };
     const keys = await hostKeysWithoutReset(client, pod, olds, label);
     if (keys.warning) reportProgress(keys.warning, { urn: news.ownerTag, severity: "warning" });
-    const keptReason = pod.status === "EXITED" ? (olds.stopReason ?? null) : null;
     return { outs: withWatchdog(outputsFrom(news, pod, keys.hostKeys, keys.hostKeyProof), watchdogStart, keptReason) };
   },
 

@@ -10,7 +10,7 @@
 import path from "node:path";
 import type * as dynamic from "@pulumi/pulumi/dynamic";
 
-export type ProviderKind = "accountSshKey" | "pod" | "localKeyFile" | "password" | "networkVolume";
+export type ProviderKind = "accountSshKey" | "pod" | "localKeyFile" | "password" | "networkVolume" | "podReadiness";
 
 /** The package-name path of the runtime module (see package.json "exports"). */
 export const RUNTIME_MODULE = "pulumi-runpod-ssh/provider-runtime";

@@ -11,6 +11,7 @@ import { podProvider } from "./podProvider";
 import { localKeyFileProvider } from "./localKeyFileProvider";
 import { passwordProvider } from "./passwordProvider";
 import { networkVolumeProvider } from "./networkVolumeProvider";
+import { podReadinessProvider } from "./podReadinessProvider";
 import { configureFromStack, type ConfigReader } from "./providerContext";
 import { atDynamicBoundary } from "./dynamicBoundary";
 
@@ -25,4 +26,5 @@ export const providers = {
   localKeyFile: atDynamicBoundary("localKeyFile", localKeyFileProvider),
   password: atDynamicBoundary("password", passwordProvider),
   networkVolume: atDynamicBoundary("networkVolume", networkVolumeProvider),
+  podReadiness: atDynamicBoundary("podReadiness", podReadinessProvider),
 };

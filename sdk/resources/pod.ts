@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { providerShim } from "../providers/providerShims";
 import { podNameFor } from "../pod/podName";
 import type { Integer } from "./integer";
+import { ownerUrn } from "./ownerUrn";
 
 /** GPU selection. */
 export interface PodGpuArgs {
@@ -213,6 +214,14 @@ export interface PodArgs {
    */
   keepOnFailure?: pulumi.Input<boolean>;
   /**
+   * Return from create (and from an update that resets or starts the container) as soon as Runpod accepted the
+   * change, without waiting for SSH: the engine's operation slot is free at once, so a fleet's pods all start
+   * booting within the first seconds of `pulumi up` whatever `--parallel` is. The wait for sshd and the host keys
+   * is then a `PodReadiness` resource's job (SshPod creates one, `<name>-ready`); this Pod's address and host-key
+   * outputs stay empty until a refresh. Default false (the Pod waits itself, as before). No API call on change.
+   */
+  deferReadiness?: pulumi.Input<boolean>;
+  /**
    * Whether the pod runs. `false` stops it through the API (the `stop` action): the GPU is released and billing
    * for it stops, the pod keeps its id, settings and volume (`mounts`, or the network volume), but the container
    * disk is cleared (everything outside the volume's path is lost) and the SSH command outputs say why there is
@@ -352,6 +361,12 @@ export class Pod extends pulumi.dynamic.Resource {
   declare public readonly stopsAt: pulumi.Output<string | null>;
   /** Why the watchdog stopped the pod, as `pulumi refresh` read it from the pod's log: "maxLifetime", "idleTimeout" or "maxSpend"; else null. */
   declare public readonly stopReason: pulumi.Output<"maxLifetime" | "idleTimeout" | "maxSpend" | null>;
+  /**
+   * The pod's container generation: 1 at create, one more for each update that gives it a new container (a reset
+   * by an image, args, disk, ports, env, registry or mounts change, a stop or a start). A `PodReadiness` takes it
+   * as input, so it waits for SSH again exactly when the container changed.
+   */
+  declare public readonly containerGeneration: pulumi.Output<Integer>;
 
   constructor(name: string, args: PodArgs, opts?: pulumi.CustomResourceOptions) {
     const type = "pulumi-nodejs:dynamic/runpod-ssh:Pod";
@@ -361,7 +376,7 @@ export class Pod extends pulumi.dynamic.Resource {
       {
         ...args,
         name: args.name ?? defaultPodName(name),
-        ownerTag: pulumi.createUrn(name, type, opts?.parent),
+        ownerTag: ownerUrn(name, type, opts?.parent),
         podId: undefined,
         status: undefined,
         dataCenterId: undefined,
@@ -381,6 +396,7 @@ export class Pod extends pulumi.dynamic.Resource {
         spend: undefined,
         stopsAt: undefined,
         stopReason: undefined,
+        containerGeneration: undefined,
       },
       opts,
       "runpod-ssh",

@@ -84,6 +84,8 @@ export interface PodLogsOptions {
   idleMs?: number;
   /** Stop reading after this long in any case, in ms. Default 5000. */
   maxMs?: number;
+  /** Stop reading ~30 ms after the lines read so far satisfy this (e.g. a complete block was seen). */
+  doneWhen?: (lines: PodLogLine[]) => boolean;
 }
 
 export interface CallOptions<T> {
@@ -241,7 +243,7 @@ export class RunpodClient {
       retryTransient: true,
       errorBody: (res) => readAll(res.data, 64 * 1024),
     });
-    return readSseLines(response.data, controller, { idleMs, maxMs, maxLines: tail });
+    return readSseLines(response.data, controller, { idleMs, maxMs, maxLines: tail, doneWhen: options.doneWhen });
   }
 
   /** One JSON call for the API modules beside this file (e.g. networkVolumes.ts): same limiter, retries, errors. */
@@ -445,7 +447,7 @@ async function readAll(stream: Readable, limit: number): Promise<string> {
 function readSseLines(
   stream: Readable,
   controller: AbortController,
-  limits: { idleMs: number; maxMs: number; maxLines: number },
+  limits: { idleMs: number; maxMs: number; maxLines: number; doneWhen?: (lines: PodLogLine[]) => boolean },
 ): Promise<PodLogLine[]> {
   return new Promise((resolve) => {
     const lines: PodLogLine[] = [];
@@ -489,6 +491,7 @@ function readSseLines(
         if (limits.maxLines > 0 && lines.length >= limits.maxLines) return finish();
       }
       armIdle();
+      if (limits.doneWhen?.(lines)) idleTimer = setTimeout(finish, Math.min(30, limits.idleMs));
     });
     stream.on("end", finish);
     stream.on("error", finish);

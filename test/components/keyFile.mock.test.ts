@@ -24,7 +24,7 @@ void pulumi.runtime.setMocks(
         state = { ...inputs, publicKeyOpenssh: PUBLIC, privateKeyOpenssh: PRIVATE };
       } else if (args.type.endsWith(":LocalKeyFile")) {
         files.push({ name: args.name, path: inputs.path as string });
-      } else if (args.type.endsWith(":Pod")) {
+      } else if (args.type.endsWith(":Pod") || args.type.endsWith(":PodReadiness")) {
         state = { ...inputs, podId: "pod1", publicIp: "203.0.113.7", sshPort: 40022, sshUser: "root", status: "RUNNING", hostKeys: [] };
       }
       return { id: `${args.name}-id`, state };

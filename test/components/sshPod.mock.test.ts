@@ -44,7 +44,7 @@ void pulumi.runtime.setMocks(
       } else if (args.type.endsWith(":AccountSshKey")) {
         // Registration takes a while: the pod must not be registered before it finished.
         await new Promise((r) => setTimeout(r, 300));
-      } else if (args.type.endsWith(":Pod")) {
+      } else if (args.type.endsWith(":Pod") || args.type.endsWith(":PodReadiness")) {
         state = { ...inputs, podId: "pod123", publicIp: "203.0.113.7", sshPort: 40022, sshUser: "root", proxyUser: "pod123-abcd1234", proxyHost: "ssh.runpod.io", status: "RUNNING" };
       } else if (args.type.endsWith(":SshPassword")) {
         state = { ...inputs, password: "CorrectHorseBatteryStaple", hash: "$6$salt$hash" };

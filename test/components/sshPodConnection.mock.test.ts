@@ -36,7 +36,7 @@ void pulumi.runtime.setMocks(
       let state: Record<string, unknown> = { ...inputs };
       if (args.type === "tls:index/privateKey:PrivateKey") {
         state = { ...inputs, publicKeyOpenssh: generated.pub, privateKeyOpenssh: generated.priv };
-      } else if (args.type.endsWith(":Pod")) {
+      } else if (args.type.endsWith(":Pod") || args.type.endsWith(":PodReadiness")) {
         const stopped = inputs.running === false;
         state = {
           ...inputs,

@@ -17,8 +17,10 @@ void pulumi.runtime.setMocks(
       let state: Record<string, unknown> = { ...inputs };
       if (args.type === "tls:index/privateKey:PrivateKey") {
         state = { ...inputs, publicKeyOpenssh: `${ED} k\n`, privateKeyOpenssh: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n" };
-      } else if (args.type.endsWith(":Pod")) {
-        podInputs.set(args.name, inputs);
+      } else if (args.type.endsWith(":Pod") || args.type.endsWith(":PodReadiness")) {
+        // SshPod's Pod defers readiness: the address and keys come from its PodReadiness, the costs from the Pod.
+        const isPod = args.type.endsWith(":Pod");
+        if (isPod) podInputs.set(args.name, inputs);
         state = {
           ...inputs,
           podId: "pod123",
@@ -29,9 +31,7 @@ void pulumi.runtime.setMocks(
           proxyHost: "ssh.runpod.io",
           status: "RUNNING",
           hostKeys: [ED],
-          costPerHr: 0.69,
-          stoppedStorageCostPerMonth: 4,
-          spend: 1.25,
+          ...(isPod ? { costPerHr: 0.69, stoppedStorageCostPerMonth: 4, spend: 1.25 } : {}),
         };
       }
       return { id: `${args.name}-id`, state };

@@ -30,13 +30,21 @@ test("pulumi up SIGKILLed mid-create, then cancel, refresh --clear-pending-creat
   });
   try {
     let cli: ChildProcess | undefined;
+    // Kill once the create call has reached Runpod and the pod exists, while the engine waits for its answer. The
+    // create returns as soon as Runpod accepted the pod (the wait for SSH is PodReadiness's), so the check polls
+    // every 2 ms instead of waiting for the CLI's next line, which comes only after the answer.
+    const killOnPod = (): void => {
+      if (stack.emulator.pods().length === 1 && cli && cli.exitCode === null && !cli.killed) cli.kill("SIGKILL");
+    };
+    let poll: NodeJS.Timeout | undefined;
     const killed = await stack.run(UP, {
-      onSpawn: (child) => (cli = child),
-      onLine: () => {
-        // Kill once the create call has reached Runpod and the pod exists, while the engine waits for it.
-        if (stack.emulator.pods().length === 1 && cli && cli.exitCode === null && !cli.killed) cli.kill("SIGKILL");
+      onSpawn: (child) => {
+        cli = child;
+        poll = setInterval(killOnPod, 2);
       },
+      onLine: killOnPod,
     });
+    clearInterval(poll);
     assert.equal(killed.signal, "SIGKILL", `the CLI was killed mid-create:\n${killed.output}`);
     assert.equal(stack.emulator.pods().length, 1, "the killed run had created its pod");
     const orphan = stack.emulator.pods()[0].id;

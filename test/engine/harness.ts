@@ -284,10 +284,10 @@ export function teammateKey(dir: string, comment: string): string {
   return fs.readFileSync(`${file}.pub`, "utf8").trim();
 }
 
-/** `pulumi preview` of a fresh quickstart-like stack plans 7 resources and makes no HTTP call. */
+/** `pulumi preview` of a fresh quickstart-like stack plans 8 resources and makes no HTTP call. */
 export async function assertPreviewCreatesWithoutCalls(stack: ExampleStack): Promise<void> {
   const preview = await stack.ok(["preview", "--non-interactive"]);
-  assert.match(preview.output, /\+ 7 to create/, preview.output);
+  assert.match(preview.output, /\+ 8 to create/, preview.output);
   assert.equal(stack.emulator.requests.length, 0, "preview makes no HTTP call");
 }
 

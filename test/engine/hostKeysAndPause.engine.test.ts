@@ -89,8 +89,8 @@ test("quickstart under the real engine: pinned host key from the first connectio
       new RegExp(`warning: pod \\S+ \\(${first.podId}\\) moved from 127\\.0\\.0\\.1:${first.port} to 127\\.0\\.0\\.1:\\d+`),
       refresh.stdout,
     );
-    const refreshed = stateResource((await stack.ok(["stack", "export"])).stdout, "Pod");
-    assert.deepEqual(refreshed.outputs.hostKeys, [newKey], "refresh re-read the host keys into the Pod's state");
+    const refreshed = stateResource((await stack.ok(["stack", "export"])).stdout, "PodReadiness");
+    assert.deepEqual(refreshed.outputs.hostKeys, [newKey], "refresh re-read the host keys into the state of the pod's readiness");
     assert.equal(refreshed.outputs.hostKeyProof, "api-log", "the runpod/* image's log proves the new key");
     await stack.ok(["refresh", "--run-program", "--yes", "--skip-preview", "--non-interactive"]);
     const afterReset = await outputs(stack);

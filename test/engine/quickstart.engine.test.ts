@@ -55,9 +55,9 @@ test("quickstart under the real engine: preview, up, commands, state, no-change 
     await assertPreviewCreatesWithoutCalls(stack);
     assert.deepEqual(stack.emulator.pods(), []);
 
-    // up, with progress lines from the wait shown by the engine under the pod's row.
+    // up, with progress lines from the wait shown by the engine under the row of the pod's readiness.
     const up = await stack.ok(UP, { env: { RUNPOD_SSH_PROGRESS_EVERY_MS: "500" } });
-    assert.match(up.output, /Pod quickstart-pod creating \(\d+s\) pod \S+ \(\w+\): (STARTING|RUNNING|CREATED|PROVISIONING)/);
+    assert.match(up.output, /PodReadiness quickstart-ready creating \(\d+s\) pod \S+ \(\w+\): (STARTING|RUNNING|CREATED|PROVISIONING)/);
     const out = await sshWorks(stack);
 
     // scp in and out, bytes compared.

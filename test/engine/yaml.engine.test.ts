@@ -60,7 +60,7 @@ test("examples/yaml under the real engine: preview, up, ssh, plugin children, se
     t.diagnostic(`pulumi up of examples/yaml (pod boot 8 s in the emulator): ${Date.now() - started} ms`);
     assert.match(
       up.output,
-      /Pod trainer-pod creating \(\d+s\) pod \S+ \(\w+\): (STARTING|RUNNING|CREATED|PROVISIONING)/,
+      /PodReadiness trainer-ready creating \(\d+s\) pod \S+ \(\w+\): (STARTING|RUNNING|CREATED|PROVISIONING)/,
       "the plugin's progress lines reach the engine",
     );
     const out = await assertSshCommandRuns(stack);

@@ -22,7 +22,7 @@ void pulumi.runtime.setMocks(
       registered.push({ type: args.type, name: args.name, inputs });
       let state: Record<string, unknown> = { ...inputs };
       if (args.type === "tls:index/privateKey:PrivateKey") state = { ...inputs, publicKeyOpenssh: PUBLIC, privateKeyOpenssh: PRIVATE };
-      if (args.type.endsWith(":Pod")) {
+      if (args.type.endsWith(":Pod") || args.type.endsWith(":PodReadiness")) {
         state = { ...inputs, podId: "pod1", publicIp: "203.0.113.7", sshPort: 40022, sshUser: "root", status: "RUNNING", hostKeys: [] };
       }
       return { id: `${args.name}-id`, state };

@@ -17,7 +17,7 @@ import { PACKAGE_VERSION } from "../../sdk/version";
 import { PluginClient, ROOT, urnOf, type Bag } from "./pluginClient";
 
 const committed = JSON.parse(fs.readFileSync(SCHEMA_FILE, "utf8")) as PackageSchema;
-const CUSTOM = ["AccountSshKey", "Pod", "LocalKeyFile", "SshPassword", "NetworkVolume"].map((n) => `runpod-ssh:index:${n}`);
+const CUSTOM = ["AccountSshKey", "Pod", "LocalKeyFile", "SshPassword", "NetworkVolume", "PodReadiness"].map((n) => `runpod-ssh:index:${n}`);
 const COMPONENTS = ["SshKey", "SshPod"].map((n) => `runpod-ssh:index:${n}`);
 
 test("the committed schema is exactly what the TypeScript sources generate (run `npm run schema` after editing docs)", () => {
@@ -172,6 +172,7 @@ test("replace-on-change marks are the truth: the plugin's diff replaces on any c
     "runpod-ssh:index:SshPassword": { length: 24 },
     // Unprotected: a protected volume refuses the replacement at diff (networkVolumeProvider.ts).
     "runpod-ssh:index:NetworkVolume": { name: "v", size: 20, dataCenter: "EU-RO-1", type: "STANDARD", deletionProtection: false },
+    "runpod-ssh:index:PodReadiness": { podId: "p1", podName: "p", containerGeneration: 1 },
   };
   const marked = (token: string) =>
     Object.entries(committed.resources[token].inputProperties)

@@ -43,13 +43,14 @@ test("PULUMI_RUNPOD_SSH_TIMING_LOG records one line per call with its kind, oper
   process.env.PULUMI_RUNPOD_SSH_TIMING_LOG = file;
   try {
     const p = atDynamicBoundary("pod", recordingProvider([]));
-    await p.create({ a: 1 });
+    await p.create({ a: 1, ownerTag: "urn:pulumi:s::p::t::r" });
     await p.delete("id", { a: 1 });
   } finally {
     delete process.env.PULUMI_RUNPOD_SSH_TIMING_LOG;
   }
   const lines = fs.readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(lines.map((l) => [l.kind, l.op]), [["pod", "create"], ["pod", "delete"]]);
+  assert.deepEqual(lines.map((l) => l.urn), ["urn:pulumi:s::p::t::r", undefined], "the resource's URN when it has one, for the timeline");
   for (const l of lines) assert.ok(Number(l.end) >= Number(l.start));
   fs.rmSync(path.dirname(file), { recursive: true, force: true });
 });

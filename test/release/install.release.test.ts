@@ -216,7 +216,7 @@ for (const via of ["--server", "--file"] as const) {
       const up = await upSshDestroy(stack, keyFile, t, `YAML ${via}`, { RUNPOD_SSH_PROGRESS_EVERY_MS: "500" });
       assert.match(
         up,
-        /Pod trainer-pod creating \(\d+s\) pod \S+ \(\w+\): (STARTING|RUNNING|CREATED|PROVISIONING)/,
+        /PodReadiness trainer-ready creating \(\d+s\) pod \S+ \(\w+\): (STARTING|RUNNING|CREATED|PROVISIONING)/,
         "the installed plugin's progress lines reach the engine",
       );
       assertPluginStayedInside(traceDir, home);

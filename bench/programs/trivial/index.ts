@@ -1,4 +1,7 @@
-/** Benchmark baseline: one dynamic resource whose provider does nothing. */
+/**
+ * Benchmark baseline: `count` dynamic resources (config, default 1) whose provider does nothing: the engine's own
+ * floor for a stack of that many resources (bench/engine.ts compares our programs with it).
+ */
 import * as pulumi from "@pulumi/pulumi";
 
 const noop: pulumi.dynamic.ResourceProvider = {
@@ -13,4 +16,5 @@ class Trivial extends pulumi.dynamic.Resource {
   }
 }
 
-new Trivial("trivial");
+const count = new pulumi.Config().getNumber("count") ?? 1;
+for (let i = 0; i < count; i++) new Trivial(i === 0 ? "trivial" : `trivial-${i}`);

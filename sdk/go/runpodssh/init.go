@@ -29,6 +29,8 @@ func (m *module) Construct(ctx *pulumi.Context, name, typ, urn string) (r pulumi
 		r = &NetworkVolume{}
 	case "runpod-ssh:index:Pod":
 		r = &Pod{}
+	case "runpod-ssh:index:PodReadiness":
+		r = &PodReadiness{}
 	case "runpod-ssh:index:SshKey":
 		r = &SshKey{}
 	case "runpod-ssh:index:SshPassword":

@@ -17,6 +17,8 @@ type Pod struct {
 
 	// The cloud the pod runs in, `SECURE` or `COMMUNITY`.
 	Cloud pulumi.StringOutput `pulumi:"cloud"`
+	// The pod's container generation: 1 at create, one more for each update that gives it a new container (a reset by an image, args, disk, ports, env, registry or mounts change, a stop or a start). A `PodReadiness` takes it as input, so it waits for SSH again exactly when the container changed.
+	ContainerGeneration pulumi.IntOutput `pulumi:"containerGeneration"`
 	// Cost in USD per hour: the pod's own `cost` field, the rate Runpod bills for it (0 while stopped). It is authoritative: it reflects the cloud, the GPU count and the account, which the catalog's list price does not.
 	CostPerHr pulumi.Float64PtrOutput `pulumi:"costPerHr"`
 	// The data center the pod was placed in, e.g. `US-KS-2` (null until placed).
@@ -121,6 +123,8 @@ type podArgs struct {
 	DataCenterIds []string `pulumi:"dataCenterIds"`
 	// Try `dataCenterIds` one at a time, in order, instead of offering them all at once. Default false. Replaces.
 	DataCenterIdsInOrder *bool `pulumi:"dataCenterIdsInOrder"`
+	// Return from create (and from an update that resets or starts the container) as soon as Runpod accepted the change, without waiting for SSH: the engine's operation slot is free at once, so a fleet's pods all start booting within the first seconds of `pulumi up` whatever `--parallel` is. The wait for sshd and the host keys is then a `PodReadiness` resource's job (SshPod creates one, `<name>-ready`); this Pod's address and host-key outputs stay empty until a refresh. Default false (the Pod waits itself, as before). No API call on change.
+	DeferReadiness *bool `pulumi:"deferReadiness"`
 	// Container disk in GB (wiped on every reset). Default: Runpod's. Updating it resets the container; removing it replaces the pod (a PATCH cannot restore the default).
 	Disk *int `pulumi:"disk"`
 	// Environment variables (string values; at most 50 including the ones this package adds). Each `NAME=value` is at most 131072 bytes and env plus `args` at most 1 MiB (Linux's limits on what a container's first process receives; see the README). Never put secrets you cannot afford to show here: Runpod returns env in full to anyone with the API key. Updating resets the container; the SSH key variables are always kept.
@@ -191,6 +195,8 @@ type PodArgs struct {
 	DataCenterIds pulumi.StringArrayInput
 	// Try `dataCenterIds` one at a time, in order, instead of offering them all at once. Default false. Replaces.
 	DataCenterIdsInOrder pulumi.BoolPtrInput
+	// Return from create (and from an update that resets or starts the container) as soon as Runpod accepted the change, without waiting for SSH: the engine's operation slot is free at once, so a fleet's pods all start booting within the first seconds of `pulumi up` whatever `--parallel` is. The wait for sshd and the host keys is then a `PodReadiness` resource's job (SshPod creates one, `<name>-ready`); this Pod's address and host-key outputs stay empty until a refresh. Default false (the Pod waits itself, as before). No API call on change.
+	DeferReadiness pulumi.BoolPtrInput
 	// Container disk in GB (wiped on every reset). Default: Runpod's. Updating it resets the container; removing it replaces the pod (a PATCH cannot restore the default).
 	Disk pulumi.IntPtrInput
 	// Environment variables (string values; at most 50 including the ones this package adds). Each `NAME=value` is at most 131072 bytes and env plus `args` at most 1 MiB (Linux's limits on what a container's first process receives; see the README). Never put secrets you cannot afford to show here: Runpod returns env in full to anyone with the API key. Updating resets the container; the SSH key variables are always kept.
@@ -283,6 +289,11 @@ func (o PodOutput) ToPodOutputWithContext(ctx context.Context) PodOutput {
 // The cloud the pod runs in, `SECURE` or `COMMUNITY`.
 func (o PodOutput) Cloud() pulumi.StringOutput {
 	return o.ApplyT(func(v *Pod) pulumi.StringOutput { return v.Cloud }).(pulumi.StringOutput)
+}
+
+// The pod's container generation: 1 at create, one more for each update that gives it a new container (a reset by an image, args, disk, ports, env, registry or mounts change, a stop or a start). A `PodReadiness` takes it as input, so it waits for SSH again exactly when the container changed.
+func (o PodOutput) ContainerGeneration() pulumi.IntOutput {
+	return o.ApplyT(func(v *Pod) pulumi.IntOutput { return v.ContainerGeneration }).(pulumi.IntOutput)
 }
 
 // Cost in USD per hour: the pod's own `cost` field, the rate Runpod bills for it (0 while stopped). It is authoritative: it reflects the cloud, the GPU count and the account, which the catalog's list price does not.

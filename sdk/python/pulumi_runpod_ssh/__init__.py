@@ -11,6 +11,7 @@ from .account_ssh_key import *
 from .local_key_file import *
 from .network_volume import *
 from .pod import *
+from .pod_readiness import *
 from .provider import *
 from .ssh_key import *
 from .ssh_password import *
@@ -37,6 +38,7 @@ _utilities.register(
    "runpod-ssh:index:LocalKeyFile": "LocalKeyFile",
    "runpod-ssh:index:NetworkVolume": "NetworkVolume",
    "runpod-ssh:index:Pod": "Pod",
+   "runpod-ssh:index:PodReadiness": "PodReadiness",
    "runpod-ssh:index:SshKey": "SshKey",
    "runpod-ssh:index:SshPassword": "SshPassword",
    "runpod-ssh:index:SshPod": "SshPod"

@@ -29,6 +29,7 @@ class PodArgs:
                  cpu: pulumi.Input[Optional['PodCpuArgs']] = None,
                  data_center_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  data_center_ids_in_order: pulumi.Input[Optional[_builtins.bool]] = None,
+                 defer_readiness: pulumi.Input[Optional[_builtins.bool]] = None,
                  disk: pulumi.Input[Optional[_builtins.int]] = None,
                  env: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  global_networking: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -65,6 +66,7 @@ class PodArgs:
         :param pulumi.Input['PodCpuArgs'] cpu: CPU pod: flavor and vCPU count. Exactly one of `gpu` and `cpu`. Replaces.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] data_center_ids: Data centers to place the pod in, e.g. `["US-KS-2"]`. Default: any. Replaces.
         :param pulumi.Input[_builtins.bool] data_center_ids_in_order: Try `dataCenterIds` one at a time, in order, instead of offering them all at once. Default false. Replaces.
+        :param pulumi.Input[_builtins.bool] defer_readiness: Return from create (and from an update that resets or starts the container) as soon as Runpod accepted the change, without waiting for SSH: the engine's operation slot is free at once, so a fleet's pods all start booting within the first seconds of `pulumi up` whatever `--parallel` is. The wait for sshd and the host keys is then a `PodReadiness` resource's job (SshPod creates one, `<name>-ready`); this Pod's address and host-key outputs stay empty until a refresh. Default false (the Pod waits itself, as before). No API call on change.
         :param pulumi.Input[_builtins.int] disk: Container disk in GB (wiped on every reset). Default: Runpod's. Updating it resets the container; removing it replaces the pod (a PATCH cannot restore the default).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] env: Environment variables (string values; at most 50 including the ones this package adds). Each `NAME=value` is at most 131072 bytes and env plus `args` at most 1 MiB (Linux's limits on what a container's first process receives; see the README). Never put secrets you cannot afford to show here: Runpod returns env in full to anyone with the API key. Updating resets the container; the SSH key variables are always kept.
         :param pulumi.Input[_builtins.bool] global_networking: Private networking across data centers (NVIDIA GPUs only). Default false. Updates in place (removing it sets false); applies on the next start.
@@ -107,6 +109,8 @@ class PodArgs:
             pulumi.set(__self__, "data_center_ids", data_center_ids)
         if data_center_ids_in_order is not None:
             pulumi.set(__self__, "data_center_ids_in_order", data_center_ids_in_order)
+        if defer_readiness is not None:
+            pulumi.set(__self__, "defer_readiness", defer_readiness)
         if disk is not None:
             pulumi.set(__self__, "disk", disk)
         if env is not None:
@@ -253,6 +257,18 @@ class PodArgs:
     @data_center_ids_in_order.setter
     def data_center_ids_in_order(self, value: pulumi.Input[Optional[_builtins.bool]]):
         pulumi.set(self, "data_center_ids_in_order", value)
+
+    @_builtins.property
+    @pulumi.getter(name="deferReadiness")
+    def defer_readiness(self) -> pulumi.Input[Optional[_builtins.bool]]:
+        """
+        Return from create (and from an update that resets or starts the container) as soon as Runpod accepted the change, without waiting for SSH: the engine's operation slot is free at once, so a fleet's pods all start booting within the first seconds of `pulumi up` whatever `--parallel` is. The wait for sshd and the host keys is then a `PodReadiness` resource's job (SshPod creates one, `<name>-ready`); this Pod's address and host-key outputs stay empty until a refresh. Default false (the Pod waits itself, as before). No API call on change.
+        """
+        return pulumi.get(self, "defer_readiness")
+
+    @defer_readiness.setter
+    def defer_readiness(self, value: pulumi.Input[Optional[_builtins.bool]]):
+        pulumi.set(self, "defer_readiness", value)
 
     @_builtins.property
     @pulumi.getter
@@ -569,6 +585,7 @@ class Pod(pulumi.CustomResource):
                  cpu: pulumi.Input[Optional[Union['PodCpuArgs', 'PodCpuArgsDict']]] = None,
                  data_center_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  data_center_ids_in_order: pulumi.Input[Optional[_builtins.bool]] = None,
+                 defer_readiness: pulumi.Input[Optional[_builtins.bool]] = None,
                  disk: pulumi.Input[Optional[_builtins.int]] = None,
                  env: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  global_networking: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -608,6 +625,7 @@ class Pod(pulumi.CustomResource):
         :param pulumi.Input[Union['PodCpuArgs', 'PodCpuArgsDict']] cpu: CPU pod: flavor and vCPU count. Exactly one of `gpu` and `cpu`. Replaces.
         :param pulumi.Input[Sequence[pulumi.Input[_builtins.str]]] data_center_ids: Data centers to place the pod in, e.g. `["US-KS-2"]`. Default: any. Replaces.
         :param pulumi.Input[_builtins.bool] data_center_ids_in_order: Try `dataCenterIds` one at a time, in order, instead of offering them all at once. Default false. Replaces.
+        :param pulumi.Input[_builtins.bool] defer_readiness: Return from create (and from an update that resets or starts the container) as soon as Runpod accepted the change, without waiting for SSH: the engine's operation slot is free at once, so a fleet's pods all start booting within the first seconds of `pulumi up` whatever `--parallel` is. The wait for sshd and the host keys is then a `PodReadiness` resource's job (SshPod creates one, `<name>-ready`); this Pod's address and host-key outputs stay empty until a refresh. Default false (the Pod waits itself, as before). No API call on change.
         :param pulumi.Input[_builtins.int] disk: Container disk in GB (wiped on every reset). Default: Runpod's. Updating it resets the container; removing it replaces the pod (a PATCH cannot restore the default).
         :param pulumi.Input[Mapping[str, pulumi.Input[_builtins.str]]] env: Environment variables (string values; at most 50 including the ones this package adds). Each `NAME=value` is at most 131072 bytes and env plus `args` at most 1 MiB (Linux's limits on what a container's first process receives; see the README). Never put secrets you cannot afford to show here: Runpod returns env in full to anyone with the API key. Updating resets the container; the SSH key variables are always kept.
         :param pulumi.Input[_builtins.bool] global_networking: Private networking across data centers (NVIDIA GPUs only). Default false. Updates in place (removing it sets false); applies on the next start.
@@ -666,6 +684,7 @@ class Pod(pulumi.CustomResource):
                  cpu: pulumi.Input[Optional[Union['PodCpuArgs', 'PodCpuArgsDict']]] = None,
                  data_center_ids: pulumi.Input[Optional[Sequence[pulumi.Input[_builtins.str]]]] = None,
                  data_center_ids_in_order: pulumi.Input[Optional[_builtins.bool]] = None,
+                 defer_readiness: pulumi.Input[Optional[_builtins.bool]] = None,
                  disk: pulumi.Input[Optional[_builtins.int]] = None,
                  env: pulumi.Input[Optional[Mapping[str, pulumi.Input[_builtins.str]]]] = None,
                  global_networking: pulumi.Input[Optional[_builtins.bool]] = None,
@@ -708,6 +727,7 @@ class Pod(pulumi.CustomResource):
             __props__.__dict__["cpu"] = cpu
             __props__.__dict__["data_center_ids"] = data_center_ids
             __props__.__dict__["data_center_ids_in_order"] = data_center_ids_in_order
+            __props__.__dict__["defer_readiness"] = defer_readiness
             __props__.__dict__["disk"] = disk
             __props__.__dict__["env"] = env
             __props__.__dict__["global_networking"] = global_networking
@@ -733,6 +753,7 @@ class Pod(pulumi.CustomResource):
             __props__.__dict__["start_ssh"] = start_ssh
             __props__.__dict__["template_id"] = template_id
             __props__.__dict__["wait_for_ssh"] = wait_for_ssh
+            __props__.__dict__["container_generation"] = None
             __props__.__dict__["cost_per_hr"] = None
             __props__.__dict__["data_center_id"] = None
             __props__.__dict__["gpu_count"] = None
@@ -775,6 +796,7 @@ class Pod(pulumi.CustomResource):
         __props__ = PodArgs.__new__(PodArgs)
 
         __props__.__dict__["cloud"] = None
+        __props__.__dict__["container_generation"] = None
         __props__.__dict__["cost_per_hr"] = None
         __props__.__dict__["data_center_id"] = None
         __props__.__dict__["gpu_count"] = None
@@ -810,6 +832,14 @@ class Pod(pulumi.CustomResource):
         The cloud the pod runs in, `SECURE` or `COMMUNITY`.
         """
         return pulumi.get(self, "cloud")
+
+    @_builtins.property
+    @pulumi.getter(name="containerGeneration")
+    def container_generation(self) -> pulumi.Output[_builtins.int]:
+        """
+        The pod's container generation: 1 at create, one more for each update that gives it a new container (a reset by an image, args, disk, ports, env, registry or mounts change, a stop or a start). A `PodReadiness` takes it as input, so it waits for SSH again exactly when the container changed.
+        """
+        return pulumi.get(self, "container_generation")
 
     @_builtins.property
     @pulumi.getter(name="costPerHr")
