@@ -62,6 +62,7 @@ export async function rereadHostKeys(
   recorded: RecordedAddress,
   label: string,
 ): Promise<RefreshedHostKeys> {
+  const readAtMs = Date.now(); // the caller read `pod` just now: its uptime dates the container (podHostKeyProof.ts)
   const address = directAddress(pod);
   if (!address) return { hostKeys: [], hostKeyProof: null };
   const where = `${address.host}:${address.port}`;
@@ -81,7 +82,8 @@ export async function rereadHostKeys(
   }
   if (same && scan.keys.some((k) => previous.includes(k))) return kept;
   // A key to pin: what the pod's log (over the API) says about it.
-  const proof = await proveHostKeys(client, pod.id, scan.keys, { waitedMs: 0, logWaitMs: 0 });
+  const age = typeof pod.runtime?.uptime === "number" ? { uptimeSec: pod.runtime.uptime, readAtMs } : undefined;
+  const proof = await proveHostKeys(client, pod.id, scan.keys, { waitedMs: 0, logWaitMs: 0 }, age);
   if (proof.disproven && (!same || previous.length === 0)) {
     throw new HostKeyChangedError(
       `Pod ${label} (${pod.id}): what answers at ${where} ${proof.detail}. Something other than the pod's sshd ` +

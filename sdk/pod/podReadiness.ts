@@ -228,10 +228,12 @@ export async function waitForPodReady(
       continue;
     }
     let pod = snapshot.pod;
+    let podReadAt = snapshot.at;
     if (!pod) {
       // Not in the list: confirm with a direct read before concluding it is gone.
       if (++missing < 2) continue;
       try {
+        podReadAt = Date.now();
         pod = await client.getPod(podId, { priority: "background" });
       } catch (e) {
         if (e instanceof RunpodNotFoundError) await fail("gone", "disappeared: it was deleted or terminated outside Pulumi while starting.");
@@ -294,11 +296,19 @@ export async function waitForPodReady(
             const read = await readHostKeys(direct.host, direct.port, readMs);
             if (read.keys.length > 0) {
               keysReadAt ??= Date.now();
-              const proof = await proveHostKeys(client, podId, read.keys, {
-                waitedMs: Date.now() - keysReadAt,
-                // Bounded by the readiness deadline: a pod whose keys were read is not failed for a missing log.
-                logWaitMs: Math.min(logWaitMs, Math.max(0, deadline - 2000 - keysReadAt)),
-              });
+              const uptime = pod.runtime?.uptime;
+              const proof = await proveHostKeys(
+                client,
+                podId,
+                read.keys,
+                {
+                  waitedMs: Date.now() - keysReadAt,
+                  // Bounded by the readiness deadline: a pod whose keys were read is not failed for a missing log.
+                  logWaitMs: Math.min(logWaitMs, Math.max(0, deadline - 2000 - keysReadAt)),
+                },
+                // Only this container's log lines count (an earlier container's block is not this sshd's).
+                typeof uptime === "number" ? { uptimeSec: uptime, readAtMs: podReadAt } : undefined,
+              );
               const timings = { bannerMs: bannerAt - started, proofMs: Date.now() - keysReadAt };
               if (proof.proof) return { pod, hostKeys: read.keys, hostKeyProof: proof.proof, timings };
               if (proof.disproven) keyProblem = "disproven";
