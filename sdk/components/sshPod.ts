@@ -282,7 +282,8 @@ export class SshPod extends pulumi.ComponentResource {
         podId: this.pod.podId,
         podName: this.pod.name,
         containerGeneration: this.pod.containerGeneration,
-        running: podArgs.running,
+        // A pod its watchdog stopped stays stopped (podExpiry.ts): nothing to wait for until `running` changes.
+        running: pulumi.all([podArgs.running, this.pod.stopReason]).apply(([running, stopReason]) => (stopReason ? false : (running ?? true))),
         allowProxyOnly: podArgs.allowProxyOnly,
         waitForSsh: podArgs.waitForSsh,
         hostKeyChecking,

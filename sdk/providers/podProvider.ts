@@ -300,16 +300,16 @@ export const podProvider = {
       proxyUser: pod.ssh?.proxy?.username,
       proxyHost: pod.ssh?.proxy?.host,
     });
-    if (props.deferReadiness) return { id, props: outputsFrom(props, pod) };
-    const keys = await rereadHostKeys(client, pod, props, label);
-    if (keys.warning) reportProgress(keys.warning, { urn: props.ownerTag, severity: "warning" });
+    // Deferred: the host keys are PodReadiness's to read again; spend and the watchdog's outcome are this pod's.
+    const keys = props.deferReadiness ? undefined : await rereadHostKeys(client, pod, props, label);
+    if (keys?.warning) reportProgress(keys.warning, { urn: props.ownerTag, severity: "warning" });
     const spend = await refreshSpend(client, pod, props.spend);
     if (spend.warning) reportProgress(spend.warning, { urn: props.ownerTag, severity: "warning" });
     const stopReason =
       pod.status === "EXITED" && props.watchdogStartMs !== null && props.watchdogStartMs !== undefined
         ? props.status === "EXITED" && props.stopReason !== undefined ? props.stopReason : await readStopReason(client, id, props.watchdogStartMs)
         : null;
-    const outs = withWatchdog({ ...outputsFrom(props, pod, keys.hostKeys, keys.hostKeyProof), spend: spend.spend }, props.watchdogStartMs ?? null, stopReason);
+    const outs = withWatchdog({ ...outputsFrom(props, pod, keys?.hostKeys, keys?.hostKeyProof), spend: spend.spend }, props.watchdogStartMs ?? null, stopReason);
     const warning = expiryWarning({ label, id, status: pod.status, stopsAt: outs.stopsAt ?? null, stopReason, nowMs: Date.now() });
     if (warning) reportProgress(warning, { urn: props.ownerTag, severity: "warning" });
     return { id, props: outs };

@@ -151,7 +151,9 @@ export const podReadinessProvider = {
     if (olds.podId !== news.podId) return { changes: true, replaces: ["podId"], deleteBeforeReplace: false };
     const changed: string[] = [];
     if ((olds.containerGeneration ?? 0) !== (news.containerGeneration ?? 0)) changed.push("containerGeneration");
-    if ((olds.running ?? true) !== (news.running ?? true) || (olds.status === "EXITED" && news.running !== false)) changed.push("running");
+    // Stopped already (a refresh saw it EXITED, e.g. by its watchdog) and asked to stay stopped: nothing to do.
+    const stoppedAsAsked = olds.status === "EXITED" && news.running === false;
+    if (((olds.running ?? true) !== (news.running ?? true) && !stoppedAsAsked) || (olds.status === "EXITED" && news.running !== false)) changed.push("running");
     for (const key of BEHAVIOUR) if (olds[key] !== news[key]) changed.push(key);
     return { changes: changed.length > 0, replaces: [], stables: ["podId"] };
   },
