@@ -295,7 +295,7 @@ export class SshPod extends pulumi.ComponentResource {
     const pod = this.readiness;
 
     this.podId = this.pod.podId;
-    this.dataCenterId = this.pod.dataCenterId;
+    this.dataCenterId = this.readiness.dataCenterId; // the ready pod's (a deferred create may not know it yet)
     this.host = pod.publicIp;
     this.port = pod.sshPort;
     this.user = pod.sshUser;

@@ -62,6 +62,7 @@ export interface PodReadinessOutputs extends PodReadinessInputs {
   hostKeys: string[];
   knownHostsLine: string | null;
   hostKeyProof: HostKeyProof | null;
+  dataCenterId: string | null;
 }
 
 /** Inputs whose change only changes how the next wait behaves (no wait now). */
@@ -87,6 +88,7 @@ export function readinessOutputs(
     hostKeys: all.hostKeys,
     knownHostsLine: all.knownHostsLine,
     hostKeyProof: all.hostKeyProof,
+    dataCenterId: all.dataCenterId,
   };
 }
 

@@ -67,6 +67,8 @@ export class PodReadiness extends pulumi.dynamic.Resource {
   declare public readonly knownHostsLine: pulumi.Output<string | null>;
   /** How the pinned key was proven: "api-log" or "first-contact"; null without a key. */
   declare public readonly hostKeyProof: pulumi.Output<"api-log" | "first-contact" | null>;
+  /** The data center the pod runs in, as the ready pod reports it (a deferred Pod's create may not know it yet). */
+  declare public readonly dataCenterId: pulumi.Output<string | null>;
 
   constructor(name: string, args: PodReadinessArgs, opts?: pulumi.CustomResourceOptions) {
     super(
@@ -85,6 +87,7 @@ export class PodReadiness extends pulumi.dynamic.Resource {
         hostKeys: undefined,
         knownHostsLine: undefined,
         hostKeyProof: undefined,
+        dataCenterId: undefined,
       },
       opts,
       "runpod-ssh",

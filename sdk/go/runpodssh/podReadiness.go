@@ -16,6 +16,8 @@ import (
 type PodReadiness struct {
 	pulumi.CustomResourceState
 
+	// The data center the pod runs in, as the ready pod reports it (a deferred Pod's create may not know it yet).
+	DataCenterId pulumi.StringPtrOutput `pulumi:"dataCenterId"`
 	// True when the pod has a direct (public IP) SSH path.
 	HasPublicIp pulumi.BoolOutput `pulumi:"hasPublicIp"`
 	// How the pinned key was proven: "api-log" or "first-contact"; null without a key.
@@ -169,6 +171,11 @@ func (o PodReadinessOutput) ToPodReadinessOutput() PodReadinessOutput {
 
 func (o PodReadinessOutput) ToPodReadinessOutputWithContext(ctx context.Context) PodReadinessOutput {
 	return o
+}
+
+// The data center the pod runs in, as the ready pod reports it (a deferred Pod's create may not know it yet).
+func (o PodReadinessOutput) DataCenterId() pulumi.StringPtrOutput {
+	return o.ApplyT(func(v *PodReadiness) pulumi.StringPtrOutput { return v.DataCenterId }).(pulumi.StringPtrOutput)
 }
 
 // True when the pod has a direct (public IP) SSH path.

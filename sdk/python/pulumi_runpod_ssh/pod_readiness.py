@@ -254,6 +254,7 @@ class PodReadiness(pulumi.CustomResource):
             __props__.__dict__["readiness_timeout_seconds"] = readiness_timeout_seconds
             __props__.__dict__["running"] = running
             __props__.__dict__["wait_for_ssh"] = wait_for_ssh
+            __props__.__dict__["data_center_id"] = None
             __props__.__dict__["has_public_ip"] = None
             __props__.__dict__["host_key_proof"] = None
             __props__.__dict__["host_keys"] = None
@@ -286,6 +287,7 @@ class PodReadiness(pulumi.CustomResource):
 
         __props__ = PodReadinessArgs.__new__(PodReadinessArgs)
 
+        __props__.__dict__["data_center_id"] = None
         __props__.__dict__["has_public_ip"] = None
         __props__.__dict__["host_key_proof"] = None
         __props__.__dict__["host_keys"] = None
@@ -304,6 +306,14 @@ class PodReadiness(pulumi.CustomResource):
             opts: Optional[pulumi.ResourceOptions] = None) -> pulumi.Output[bool]:
         __props__: dict = {}
         return pulumi.runtime.exists_resource(None, 'runpod-ssh:index:PodReadiness', id, __props__, opts or pulumi.ResourceOptions())
+
+    @_builtins.property
+    @pulumi.getter(name="dataCenterId")
+    def data_center_id(self) -> pulumi.Output[Optional[_builtins.str]]:
+        """
+        The data center the pod runs in, as the ready pod reports it (a deferred Pod's create may not know it yet).
+        """
+        return pulumi.get(self, "data_center_id")
 
     @_builtins.property
     @pulumi.getter(name="hasPublicIp")
