@@ -29,7 +29,7 @@ import type { HostKeyProof } from "../pod/podHostKeyProof";
 import type { HostKeyChecking } from "../ssh/sshCommands";
 import { assertSshPath } from "../ssh/sshAddress";
 import { apiKeyCheckFailures, runpodClient } from "./providerContext";
-import { outputsFrom } from "./podProvider";
+import { outputsFrom, type PodOutputs } from "./podProvider";
 import { reportProgress } from "./progress";
 
 /** Inputs as stored in state. */
@@ -50,20 +50,23 @@ export interface PodReadinessInputs {
   keepOnFailure?: boolean;
 }
 
+/** The Pod's outputs a PodReadiness holds: the ready pod's address, host keys and data center. */
+export const READINESS_FIELDS = [
+  "status",
+  "publicIp",
+  "sshPort",
+  "sshUser",
+  "proxyUser",
+  "proxyHost",
+  "hasPublicIp",
+  "hostKeys",
+  "knownHostsLine",
+  "hostKeyProof",
+  "dataCenterId",
+] as const;
+
 /** Outputs: the inputs plus the pod's address and host keys, as the Pod's outputs name them. */
-export interface PodReadinessOutputs extends PodReadinessInputs {
-  status: string;
-  publicIp: string | null;
-  sshPort: number | null;
-  sshUser: string | null;
-  proxyUser: string | null;
-  proxyHost: string | null;
-  hasPublicIp: boolean;
-  hostKeys: string[];
-  knownHostsLine: string | null;
-  hostKeyProof: HostKeyProof | null;
-  dataCenterId: string | null;
-}
+export interface PodReadinessOutputs extends PodReadinessInputs, Pick<PodOutputs, (typeof READINESS_FIELDS)[number]> {}
 
 /** Inputs whose change only changes how the next wait behaves (no wait now). */
 const BEHAVIOUR = ["podName", "allowProxyOnly", "waitForSsh", "hostKeyChecking", "readinessTimeoutSeconds", "keepOnFailure"] as const;
@@ -76,20 +79,8 @@ export function readinessOutputs(
   hostKeyProof: HostKeyProof | null = null,
 ): PodReadinessOutputs {
   const all = outputsFrom({ name: inputs.podName, ownerTag: inputs.ownerTag }, pod, hostKeys, hostKeyProof);
-  return {
-    ...inputs,
-    status: all.status,
-    publicIp: all.publicIp,
-    sshPort: all.sshPort,
-    sshUser: all.sshUser,
-    proxyUser: all.proxyUser,
-    proxyHost: all.proxyHost,
-    hasPublicIp: all.hasPublicIp,
-    hostKeys: all.hostKeys,
-    knownHostsLine: all.knownHostsLine,
-    hostKeyProof: all.hostKeyProof,
-    dataCenterId: all.dataCenterId,
-  };
+  const picked = Object.fromEntries(READINESS_FIELDS.map((k) => [k, all[k]])) as Pick<PodOutputs, (typeof READINESS_FIELDS)[number]>;
+  return { ...inputs, ...picked };
 }
 
 function waitOptions(inputs: PodReadinessInputs, extra: Partial<ReadinessOptions> = {}): ReadinessOptions {
