@@ -3,10 +3,8 @@
  * function over the args, tested without a Pulumi engine.
  */
 import type { PodArgs } from "../resources/pod";
-import type { SshdMode, SshPodArgs } from "./sshPod";
 import { SshKey } from "./sshKey";
 import { SshKeyReference } from "./sshKeyReference";
-import type { HostKeyChecking } from "../ssh/sshCommands";
 import { tunnelLocalPortProblems, vscodeFolderProblems } from "../ssh/ideOutputs";
 import { parsePublicKey, PublicKeyError } from "../ssh/publicKey";
 import type * as podCheckTypes from "../pod/podCheck";
@@ -14,16 +12,40 @@ import type * as podSpecTypes from "../pod/podSpec";
 import { describe } from "../pod/checkFailure";
 import { InputProblems, knownPart } from "./inputProblems";
 
-const ALLOWED_MODES: SshdMode[] = ["image", "bootstrap"];
-const ALLOWED_CHECKING: HostKeyChecking[] = ["pinned", "accept-new", "strict", "off"];
+/**
+ * The SshPod inputs these checks read, as the program passed them (SshPodArgs in sshPod.ts, which imports this
+ * file: the checks look at values of any type, so each is `unknown` here).
+ */
+export interface SshPodInputsToCheck {
+  sshKey?: unknown;
+  sshdMode?: unknown;
+  hostKeyChecking?: unknown;
+  passwordLogin?: unknown;
+  startCommand?: unknown;
+  args?: unknown;
+  allowProxyOnly?: unknown;
+  privateKeyFile?: unknown;
+  identityFile?: unknown;
+  knownHostsFile?: unknown;
+  hostAlias?: unknown;
+  vscodeFolder?: unknown;
+  ports?: unknown;
+  tunnelLocalPorts?: unknown;
+  env?: unknown;
+  jupyterPassword?: unknown;
+  extraPublicKeys?: unknown;
+}
+
+const ALLOWED_MODES: unknown[] = ["image", "bootstrap"];
+const ALLOWED_CHECKING: unknown[] = ["pinned", "accept-new", "strict", "off"];
 
 function describeValue(value: unknown): string {
   return typeof value === "string" ? JSON.stringify(value.slice(0, 40)) : describe(value);
 }
 
 /** SshPod's own inputs: types and combinations. */
-function checkOwnInputs(args: SshPodArgs, problems: InputProblems): void {
-  const raw = args as SshPodArgs & { sshPublicKeys?: unknown };
+function checkOwnInputs(args: SshPodInputsToCheck, problems: InputProblems): void {
+  const raw = args as SshPodInputsToCheck & { sshPublicKeys?: unknown };
   if (raw.sshPublicKeys !== undefined) {
     problems.add("sshPublicKeys", "sshPublicKeys is set by SshPod itself; pass sshKey (a shared key) or extraPublicKeys instead.");
   }
@@ -91,7 +113,7 @@ function checkOwnInputs(args: SshPodArgs, problems: InputProblems): void {
  * Every invalid input at once, at construction (so at preview): SshPod's own inputs, each extra public key, and
  * the Pod inputs passed through (the Pod's own check, on the values known while the program runs).
  */
-export function validateSshPodInputs(name: string, args: SshPodArgs, podArgs: PodArgs): void {
+export function validateSshPodInputs(name: string, args: SshPodInputsToCheck, podArgs: PodArgs): void {
   // Loaded here, not at the top: the Pod checks pull in zod, which `require("pulumi-runpod-ssh")` should not pay for.
   /* eslint-disable @typescript-eslint/no-require-imports */
   const { checkPodSpec } = require("../pod/podCheck") as typeof podCheckTypes;
