@@ -42,7 +42,7 @@ async function stopsItself(stack: ExampleStack, t: { diagnostic(message: string)
     stopsAt >= before + LIFETIME_MINUTES * 60_000 - 1000 && stopsAt <= Date.now() + LIFETIME_MINUTES * 60_000,
     `stopsAt ${String(outputs.stopsAt)} is the pod's start + ${LIFETIME_MINUTES}m`,
   );
-  if (language === "typescript") assert.equal(outputs.costPerHr, 0.69, "the pod's $/hr");
+  assert.equal(outputs.costPerHour, 0.69, "the pod's $/hr (an RTX 4090 on Secure Cloud)");
   const podId = String(outputs.podId);
   const pod = () => stack.emulator.pods().find((p) => p.id === podId);
   assert.equal(pod()?.status, "RUNNING");
@@ -79,7 +79,7 @@ test("TypeScript: the pod stops itself on time; stopsAt and $/hr in the outputs;
   }
 });
 
-test("Python: the pod stops itself on time; stopsAt in the outputs; refresh warns, up leaves it stopped", async (t) => {
+test("Python: the pod stops itself on time; stopsAt and $/hr in the outputs; refresh warns, up leaves it stopped", async (t) => {
   const stack = await openExampleStack({
     example: "watchdog-python",
     language: "python",

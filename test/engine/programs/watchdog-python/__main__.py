@@ -16,4 +16,5 @@ pod = runpod_ssh.SshPod(
 
 pulumi.export("podId", pod.pod_id)
 pulumi.export("stopsAt", pod.stops_at)
+pulumi.export("costPerHour", pod.cost_per_hour)
 pulumi.export("sshCommand", pod.ssh_command)

@@ -17,5 +17,5 @@ const pod = new SshPod("gpu", {
 
 export const podId = pod.podId;
 export const stopsAt = pod.stopsAt;
-export const costPerHr = pod.pod.costPerHr;
+export const costPerHour = pod.costPerHour;
 export const sshCommand = pod.sshCommand;
