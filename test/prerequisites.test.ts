@@ -26,7 +26,7 @@ before(() => {
 });
 after(() => fs.rmSync(bin, { recursive: true, force: true }));
 
-test("every program the suite runs is installed (ssh, scp, sftp, rsync, ssh-keygen, sshd)", () => {
+test("every program the suite runs is installed (ssh, scp, sftp, rsync, ssh-keygen, sshd, curl)", () => {
   // Fails with the names and `apt-get install ...` when one is missing.
   requireTools(...ALL_TOOLS);
 });

@@ -15,6 +15,7 @@ export const TOOL_PACKAGES = {
   "ssh-keygen": "openssh-client",
   sshd: "openssh-server",
   rsync: "rsync",
+  curl: "curl",
 } as const;
 
 export type Tool = keyof typeof TOOL_PACKAGES;
@@ -62,5 +63,5 @@ export function requireTools(...tools: Tool[]): void {
   if (missing.length > 0) throw new Error(missingToolsMessage(missing));
 }
 
-/** Every tool the suite runs (ssh, scp, sftp, rsync, ssh-keygen, sshd). */
+/** Every tool the suite runs (ssh, scp, sftp, rsync, ssh-keygen, sshd; curl for the pods' watchdog and a docs block). */
 export const ALL_TOOLS = Object.keys(TOOL_PACKAGES) as Tool[];
