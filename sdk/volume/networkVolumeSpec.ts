@@ -7,16 +7,16 @@
  */
 import type { CheckFailure } from "../pod/checkFailure";
 import { containsUnknown } from "../pod/podSpec";
+import { VOLUME_TYPES, type VolumeType } from "../runpod/networkVolumes";
 
 export const MIN_VOLUME_GB = 10;
 export const MAX_VOLUME_GB = 4096;
-export const VOLUME_TYPES = ["STANDARD", "HIGH_PERFORMANCE"] as const;
 
 export interface NetworkVolumeSpec {
   name: string;
   size: number;
   dataCenter: string;
-  type?: (typeof VOLUME_TYPES)[number];
+  type?: VolumeType;
   /** Default true: `delete` refuses. */
   deletionProtection?: boolean;
 }
